@@ -1,0 +1,33 @@
+/**
+ * `fronteira` command line. Subcommands live in their own modules and are imported only when run, so
+ * `fronteira --help` stays instant.
+ */
+import { Command, CommanderError } from 'commander';
+import { FronteiraError } from '../domain/errors.ts';
+import { registerRead } from './read.ts';
+import { registerSimulate } from './simulate.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('fronteira')
+    .description('Fronteira: boundary metering and free-market consumers (ABNT NBR 14522 reading, mass memory, CCEE)')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerRead(program);
+  registerSimulate(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof FronteiraError) {
+      process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
