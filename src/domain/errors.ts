@@ -23,6 +23,7 @@ export const errorCatalogue = {
   FRONTEIRA_E_LINK_WAIT_TIMEOUT: { status: 504, title: 'Meter stayed silent after WAIT' },
   FRONTEIRA_E_LINK_ABORTED: { status: 502, title: 'Composite transfer aborted' },
   FRONTEIRA_E_LINK_BUSY: { status: 409, title: 'Link already has an exchange in progress' },
+  FRONTEIRA_E_LINK_CONFIG: { status: 400, title: 'Invalid link or transport setting' },
   // Transport
   FRONTEIRA_E_TRANSPORT_URL: { status: 400, title: 'Invalid meter address' },
   FRONTEIRA_E_TRANSPORT_CONNECT: { status: 504, title: 'Could not connect to the meter' },
@@ -34,6 +35,8 @@ export const errorCatalogue = {
   FRONTEIRA_E_CLI_ARGUMENT: { status: 400, title: 'Invalid command-line argument' },
   FRONTEIRA_E_FILE_FORMAT: { status: 400, title: 'Invalid file content' },
   FRONTEIRA_E_SIMULATOR: { status: 500, title: 'Simulator configuration error' },
+  // Domain helpers
+  FRONTEIRA_E_DOMAIN_ARGUMENT: { status: 400, title: 'Invalid argument to a domain helper' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
