@@ -59,6 +59,11 @@ export function operatingDayOfIntervalEnd(endInstant: number, zone = DEFAULT_ZON
   return new Date(wall).toISOString().slice(0, 10);
 }
 
+/** Operating day of an interval labelled by its end in local wall time (see protocols fields.ts WallTime). */
+export function operatingDayOfWallEnd(wallEnd: number): string {
+  return new Date(wallEnd - 1).toISOString().slice(0, 10);
+}
+
 /** Midnight (start) of an operating day as an instant. */
 export function operatingDayStart(day: string, zone = DEFAULT_ZONE): number {
   const [y, m, d] = day.split('-').map(Number);

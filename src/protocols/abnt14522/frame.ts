@@ -20,6 +20,8 @@ export interface CommandFrame {
   readerSerial: string;
   /** Offsets 4–63 of the frame (a view into it). */
   payload: Uint8Array;
+  /** The whole 66-byte frame, CRC included. */
+  block: Uint8Array;
 }
 
 export interface ResponseFrame {
@@ -65,6 +67,7 @@ export function decodeCommand(bytes: Uint8Array): CommandFrame {
     code: bytes[0],
     readerSerial: r.digits(1, 3, 'reader serial'),
     payload: bytes.subarray(COMMAND_PAYLOAD_OFFSET, COMMAND_PAYLOAD_OFFSET + COMMAND_PAYLOAD_LENGTH),
+    block: bytes,
   };
 }
 

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LinePacer } from './pacing.ts';
+
+test('bytes leave at line speed, in order, never faster', async () => {
+  const pacer = new LinePacer(9600, 2);
+  const got: { t: number; n: number }[] = [];
+  const t0 = performance.now();
+  const all: number[] = [];
+  const ch = pacer.channel((b) => {
+    got.push({ t: performance.now() - t0, n: b.length });
+    all.push(...b);
+  });
+  const data = Uint8Array.from({ length: 96 }, (_, i) => i);
+  ch.push(data.subarray(0, 48));
+  ch.push(data.subarray(48));
+  await new Promise((r) => setTimeout(r, ch.drainMs() + 40));
+  assert.deepEqual(all, Array.from(data));
+  // 96 bytes at 9600 baud take 100 ms: at any delivery, the bytes delivered so far never exceed the line's budget.
+  let sum = 0;
+  for (const g of got) {
+    sum += g.n;
+    assert.ok(sum <= Math.floor(g.t / (10_000 / 9600)) + 1, `${sum} bytes by ${g.t.toFixed(1)} ms`);
+  }
+  assert.ok(got.length > 3, 'delivered in several pieces');
+});
+
+test('a closed channel delivers nothing more', async () => {
+  const pacer = new LinePacer(1200, 2);
+  let n = 0;
+  const ch = pacer.channel((b) => {
+    n += b.length;
+  });
+  ch.push(new Uint8Array(100));
+  ch.close();
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(n, 0);
+});
