@@ -129,7 +129,7 @@ export class MeterSession {
       throw new FronteiraError(
         'FRONTEIRA_E_ABNT_UNEXPECTED_CODE',
         `meter serial changed during the session: ${this.meterSerial} then ${serial} (two meters on one line?)`,
-        { first: this.meterSerial, then: serial },
+        { first: this.meterSerial, second: serial },
       );
     }
   }
