@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { FronteiraError } from '../domain/errors.ts';
+import { registerDemo } from './demo.ts';
 import { registerRead } from './read.ts';
 import { registerSimulate } from './simulate.ts';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerRead(program);
   registerSimulate(program);
+  registerDemo(program);
   return program;
 }
 
