@@ -29,6 +29,13 @@ export const errorCatalogue = {
   FRONTEIRA_E_TRANSPORT_CONNECT: { status: 504, title: 'Could not connect to the meter' },
   FRONTEIRA_E_TRANSPORT_CLOSED: { status: 502, title: 'Connection closed by the peer' },
   FRONTEIRA_E_TRANSPORT_IO: { status: 502, title: 'Transport I/O error' },
+  // Store and registry
+  FRONTEIRA_E_STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable' },
+  FRONTEIRA_E_STORE_MIGRATION: { status: 500, title: 'Store migration failed' },
+  FRONTEIRA_E_NOT_FOUND: { status: 404, title: 'Not found' },
+  FRONTEIRA_E_CONFLICT: { status: 409, title: 'Conflicts with existing data' },
+  FRONTEIRA_E_VALIDATION: { status: 400, title: 'Invalid input' },
+  FRONTEIRA_E_IMPORT: { status: 400, title: 'Import rejected' },
   // Sessions, CLI and files
   FRONTEIRA_E_SESSION_SEQUENCE: { status: 400, title: 'Unknown or invalid reading sequence' },
   FRONTEIRA_E_SESSION_ABORTED: { status: 499, title: 'Session aborted' },
