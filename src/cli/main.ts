@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { FronteiraError } from '../domain/errors.ts';
 import { registerDemo } from './demo.ts';
 import { registerRead } from './read.ts';
+import { registerRegistry } from './registry.ts';
 import { registerSimulate } from './simulate.ts';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerRead(program);
   registerSimulate(program);
   registerDemo(program);
+  registerRegistry(program);
   return program;
 }
 

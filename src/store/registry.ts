@@ -2,7 +2,7 @@
  * Registry SQL: metering points, meters (with validity dates, so a meter swap keeps history) and communication
  * channels. Validation and CSV live in src/registry/; this module only reads and writes rows.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction, type Updateable } from 'kysely';
 import type { ChannelMapEntry, CommChannelTable, MeteringPointTable, MeterTable, Schema } from './schema.ts';
 
 export type Db = Kysely<Schema> | Transaction<Schema>;
@@ -228,4 +228,224 @@ export async function listActiveMeters(db: Db, at: Date = new Date()): Promise<A
       channels: byMeter.get(r.id) ?? [],
     };
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reads and updates for the registry service (src/registry/).
+
+export interface PointQuery {
+  kind?: PointRow['kind'];
+  segment?: PointRow['segment'];
+  /** Points carrying this tag. */
+  tag?: string;
+  substation?: string;
+  /** Case-insensitive text in the code, name, customer or substation. */
+  search?: string;
+  includeRetired?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface MeterQuery {
+  pointCode?: string;
+  role?: MeterRow['role'];
+  /** Serial starting with these digits. */
+  serialPrefix?: string;
+  /** Only the versions valid at this instant (default: every version, history included). */
+  validAt?: Date;
+  limit: number;
+  offset: number;
+}
+
+export type MeterWithPoint = MeterRow & { point_code: string };
+export type ChannelWithMeter = ChannelRow & { meter_serial: string; meter_valid_from: Date };
+
+/** Escapes LIKE wildcards in user text. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listPoints(db: Db, q: PointQuery): Promise<{ total: number; rows: PointRow[] }> {
+  let query = db.selectFrom('metering_point');
+  if (!q.includeRetired) query = query.where('retired_at', 'is', null);
+  if (q.kind !== undefined) query = query.where('kind', '=', q.kind);
+  if (q.segment !== undefined) query = query.where('segment', '=', q.segment);
+  if (q.substation !== undefined) query = query.where('substation', '=', q.substation);
+  if (q.tag !== undefined) query = query.where(sql<boolean>`tags @> ${sql.val([q.tag])}::text[]`);
+  if (q.search !== undefined && q.search.trim() !== '') {
+    const pattern = likePattern(q.search.trim());
+    query = query.where((eb) =>
+      eb.or([
+        eb('code', 'ilike', pattern),
+        eb('name', 'ilike', pattern),
+        eb('customer', 'ilike', pattern),
+        eb('substation', 'ilike', pattern),
+      ]),
+    );
+  }
+  const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const rows = await query.selectAll().orderBy('code').limit(q.limit).offset(q.offset).execute();
+  return { total: Number(total.n), rows };
+}
+
+export async function pointById(db: Db, id: number): Promise<PointRow | undefined> {
+  return db.selectFrom('metering_point').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function updatePointRow(db: Db, id: number, patch: Updateable<MeteringPointTable>): Promise<PointRow> {
+  return db
+    .updateTable('metering_point')
+    .set({ ...patch, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Every version of a serial (a meter that left and came back has several), oldest first. */
+export async function meterVersions(db: Db, serial: string): Promise<MeterRow[]> {
+  return db.selectFrom('meter').selectAll().where('serial', '=', serial).orderBy('valid_from').execute();
+}
+
+export async function meterById(db: Db, id: number): Promise<MeterRow | undefined> {
+  return db.selectFrom('meter').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A point's meters, history included, principal first then by validity. */
+export async function metersOfPoint(db: Db, pointId: number): Promise<MeterRow[]> {
+  return db
+    .selectFrom('meter')
+    .selectAll()
+    .where('point_id', '=', pointId)
+    .orderBy('role')
+    .orderBy('valid_from')
+    .orderBy('id')
+    .execute();
+}
+
+export async function listMeters(db: Db, q: MeterQuery): Promise<{ total: number; rows: MeterWithPoint[] }> {
+  let query = db.selectFrom('meter as m').innerJoin('metering_point as p', 'p.id', 'm.point_id');
+  if (q.pointCode !== undefined) query = query.where('p.code', '=', q.pointCode);
+  if (q.role !== undefined) query = query.where('m.role', '=', q.role);
+  if (q.serialPrefix !== undefined) query = query.where('m.serial', 'like', `${q.serialPrefix}%`);
+  if (q.validAt !== undefined) {
+    const at = q.validAt;
+    query = query
+      .where('m.valid_from', '<=', at)
+      .where((eb) => eb.or([eb('m.valid_to', 'is', null), eb('m.valid_to', '>', at)]));
+  }
+  const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const rows = await query
+    .selectAll('m')
+    .select('p.code as point_code')
+    .orderBy('p.code')
+    .orderBy('m.role')
+    .orderBy('m.valid_from')
+    .orderBy('m.id')
+    .limit(q.limit)
+    .offset(q.offset)
+    .execute();
+  return { total: Number(total.n), rows };
+}
+
+export async function updateMeterRow(db: Db, id: number, patch: Updateable<MeterTable>): Promise<MeterRow> {
+  return db
+    .updateTable('meter')
+    .set({ ...patch, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Channels of these meters (disabled ones too), best first: priority, then age. */
+export async function channelsOfMeters(db: Db, meterIds: number[]): Promise<ChannelRow[]> {
+  if (meterIds.length === 0) return [];
+  return db
+    .selectFrom('comm_channel')
+    .selectAll()
+    .where('meter_id', 'in', meterIds)
+    .orderBy('meter_id')
+    .orderBy('priority', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+export async function channelById(db: Db, id: number): Promise<ChannelRow | undefined> {
+  return db.selectFrom('comm_channel').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listChannels(
+  db: Db,
+  q: { meterIds?: number[]; concurrencyGroup?: string; includeDisabled?: boolean; limit: number; offset: number },
+): Promise<{ total: number; rows: ChannelWithMeter[] }> {
+  let query = db.selectFrom('comm_channel as c').innerJoin('meter as m', 'm.id', 'c.meter_id');
+  if (q.meterIds !== undefined) {
+    if (q.meterIds.length === 0) return { total: 0, rows: [] };
+    query = query.where('c.meter_id', 'in', q.meterIds);
+  }
+  if (q.concurrencyGroup !== undefined) query = query.where('c.concurrency_group', '=', q.concurrencyGroup);
+  if (!q.includeDisabled) query = query.where('c.enabled', '=', true);
+  const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const rows = await query
+    .selectAll('c')
+    .select(['m.serial as meter_serial', 'm.valid_from as meter_valid_from'])
+    .orderBy('m.serial')
+    .orderBy('m.valid_from')
+    .orderBy('c.priority', 'desc')
+    .orderBy('c.id')
+    .limit(q.limit)
+    .offset(q.offset)
+    .execute();
+  return { total: Number(total.n), rows };
+}
+
+export async function updateChannelRow(db: Db, id: number, patch: Updateable<CommChannelTable>): Promise<ChannelRow> {
+  return db
+    .updateTable('comm_channel')
+    .set({ ...patch, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export interface RegistrySnapshot {
+  points: PointRow[];
+  meters: MeterRow[];
+  channels: ChannelRow[];
+}
+
+/** The whole registry (points by code; meters and channels by id), for export and import planning. */
+export async function loadRegistry(db: Db): Promise<RegistrySnapshot> {
+  const points = await db.selectFrom('metering_point').selectAll().orderBy('code').execute();
+  const meters = await db.selectFrom('meter').selectAll().orderBy('id').execute();
+  const channels = await db.selectFrom('comm_channel').selectAll().orderBy('id').execute();
+  return { points, meters, channels };
+}
+
+/** Bulk inserts for imports: one statement per batch of rows. */
+const BATCH = 500;
+
+function batches<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += BATCH) out.push(rows.slice(i, i + BATCH));
+  return out;
+}
+
+export async function insertPointRows(db: Db, rows: Insertable<MeteringPointTable>[]): Promise<PointRow[]> {
+  const out: PointRow[] = [];
+  for (const chunk of batches(rows))
+    out.push(...(await db.insertInto('metering_point').values(chunk).returningAll().execute()));
+  return out;
+}
+
+export async function insertMeterRows(db: Db, rows: Insertable<MeterTable>[]): Promise<MeterRow[]> {
+  const out: MeterRow[] = [];
+  for (const chunk of batches(rows)) out.push(...(await db.insertInto('meter').values(chunk).returningAll().execute()));
+  return out;
+}
+
+export async function insertChannelRows(db: Db, rows: Insertable<CommChannelTable>[]): Promise<ChannelRow[]> {
+  const out: ChannelRow[] = [];
+  for (const chunk of batches(rows))
+    out.push(...(await db.insertInto('comm_channel').values(chunk).returningAll().execute()));
+  return out;
 }
