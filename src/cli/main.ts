@@ -4,10 +4,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { FronteiraError } from '../domain/errors.ts';
+import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerRead } from './read.ts';
 import { registerRegistry } from './registry.ts';
+import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerStart } from './start.ts';
+import { registerStatus } from './status.ts';
+import { registerTask } from './task.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fronteira')
@@ -18,6 +23,11 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerDemo(program);
   registerRegistry(program);
+  registerDb(program);
+  registerServe(program);
+  registerStart(program);
+  registerStatus(program);
+  registerTask(program);
   return program;
 }
 

@@ -39,6 +39,7 @@ export const errorCatalogue = {
   // Sessions, CLI and files
   FRONTEIRA_E_SESSION_SEQUENCE: { status: 400, title: 'Unknown or invalid reading sequence' },
   FRONTEIRA_E_SESSION_ABORTED: { status: 499, title: 'Session aborted' },
+  FRONTEIRA_E_SESSION_WRITE_NOT_APPLIED: { status: 502, title: 'Meter acknowledged a write but did not apply it' },
   FRONTEIRA_E_CLI_ARGUMENT: { status: 400, title: 'Invalid command-line argument' },
   FRONTEIRA_E_FILE_FORMAT: { status: 400, title: 'Invalid file content' },
   FRONTEIRA_E_SIMULATOR: { status: 500, title: 'Simulator configuration error' },

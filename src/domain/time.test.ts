@@ -48,3 +48,22 @@ test('a wall time inside the spring-forward gap maps to the instant after the ga
   // 2018-11-04 00:00 did not exist in Brasília: clocks jumped from 00:00 (−3) to 01:00 (−2) at 03:00Z.
   assert.equal(operatingDayStart('2018-11-04'), Date.UTC(2018, 10, 4, 3));
 });
+
+test('the offset is right on both sides of a DST change however calls are interleaved (remembered per second)', () => {
+  // DST ended 2019-02-17 00:00 local (UTC−2) → 2019-02-16 23:00 (UTC−3), at 02:00 UTC.
+  const change = Date.UTC(2019, 1, 17, 2);
+  const london = Date.UTC(2019, 6, 1, 12);
+  for (const [t, want] of [
+    [change - 1, -2 * H],
+    [change - 999, -2 * H],
+    [change, -3 * H],
+    [change + 999, -3 * H],
+    [change - 1, -2 * H],
+    [change + 1, -3 * H],
+  ] as const) {
+    assert.equal(zoneOffsetMs(t), want, `at change ${t - change} ms`);
+    assert.equal(zoneOffsetMs(london, 'Europe/London'), H);
+  }
+  assert.equal(zoneOffsetMs(-1, 'UTC'), 0);
+  assert.equal(zoneOffsetMs(-1), -3 * H);
+});

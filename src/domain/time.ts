@@ -25,12 +25,28 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * The last answer per zone, keyed by whole second (the answer depends on nothing finer). formatToParts costs
+ * microseconds, and a simulator or collector running thousands of sessions asks about "now" in bursts.
+ */
+const lastOffset = new Map<string, { second: number; offset: number }>();
+
 /** The zone's UTC offset at an instant, in ms (Brasília today: −3 h = −10 800 000). */
 export function zoneOffsetMs(instant: number, zone = DEFAULT_ZONE): number {
+  const second = Math.floor(instant / 1000);
+  const last = lastOffset.get(zone);
+  if (last !== undefined && last.second === second) return last.offset;
   const parts = formatter(zone).formatToParts(new Date(instant));
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(instant / 1000) * 1000;
+  const offset = asUtc - second * 1000;
+  if (last !== undefined) {
+    last.second = second;
+    last.offset = offset;
+  } else {
+    lastOffset.set(zone, { second, offset });
+  }
+  return offset;
 }
 
 export function instantToWall(instant: number, zone = DEFAULT_ZONE): number {

@@ -7,7 +7,7 @@ import type { MassMemoryPacking } from '../protocols/abnt14522/mass-memory.ts';
 import type { MeterLinkTimers } from '../protocols/abnt14522/meter-link.ts';
 import { type FleetSpec, meterFromSpec, type RegistryFile, registryFile } from './fleet-config.ts';
 import type { SimulatedMeter } from './meter-model.ts';
-import { LinePacer } from './pacing.ts';
+import { LinePacer, type PacedDelivery } from './pacing.ts';
 import { type MeterServer, startMeterServer, systemWallClock } from './server.ts';
 
 export interface FleetRunOptions {
@@ -16,6 +16,11 @@ export interface FleetRunOptions {
   meterTimers?: Partial<MeterLinkTimers>;
   /** Pace every meter at this line speed (overrides per-meter pacing faults). */
   pacingBaud?: number;
+  /**
+   * How pacingBaud hands bytes on (pacing.ts). Default 'frames': the fleet's meters sit behind TCP, as if behind
+   * serial-to-TCP modems, and thousands of links paced byte by byte would cost more than the links themselves.
+   */
+  pacingDelivery?: PacedDelivery;
   /** Ignore the spec's fault injection (a clean fleet). */
   withoutFaults?: boolean;
 }
@@ -30,7 +35,9 @@ export interface RunningFleet {
 
 export async function startFleet(spec: FleetSpec, opts: FleetRunOptions = {}): Promise<RunningFleet> {
   const now = opts.now ?? systemWallClock;
-  const shared = opts.pacingBaud ? new LinePacer(opts.pacingBaud) : undefined;
+  const shared = opts.pacingBaud
+    ? new LinePacer(opts.pacingBaud, undefined, opts.pacingDelivery ?? 'frames')
+    : undefined;
   const pacers = new Map<number, LinePacer>();
   const meters = spec.meters.map(meterFromSpec);
   const servers: MeterServer[] = [];

@@ -36,3 +36,26 @@ test('a closed channel delivers nothing more', async () => {
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(n, 0);
 });
+
+test("'frames' delivery hands each pushed frame on whole, in order, never before its last byte crossed the line", async () => {
+  const pacer = new LinePacer(9600, 2, 'frames');
+  const got: { t: number; bytes: number[] }[] = [];
+  const t0 = performance.now();
+  const ch = pacer.channel((b) => got.push({ t: performance.now() - t0, bytes: Array.from(b) }));
+  const frames = [
+    Uint8Array.from({ length: 48 }, (_, i) => i),
+    Uint8Array.of(0x05),
+    Uint8Array.from({ length: 30 }, (_, i) => 200 + i),
+  ];
+  for (const f of frames) ch.push(f);
+  await new Promise((r) => setTimeout(r, ch.drainMs() + 40));
+  assert.deepEqual(
+    got.map((g) => g.bytes),
+    frames.map((f) => Array.from(f)),
+  );
+  let sent = 0;
+  for (const g of got) {
+    sent += g.bytes.length;
+    assert.ok(sent <= Math.floor(g.t / (10_000 / 9600)) + 1, `${sent} bytes by ${g.t.toFixed(1)} ms`);
+  }
+});

@@ -2,7 +2,15 @@
  * Line-speed pacing for simulated serial links (e.g. 9600 baud, 10 bits per byte): each byte leaves when the line
  * would have finished sending the ones before it. One shared ticker serves every paced channel of a process, so
  * thousands of paced sessions cost one timer, not one per byte.
+ *
+ * Two ways to hand the bytes on. 'bytes': whatever is due at each tick, so a block trickles out in many small pieces
+ * like on a direct serial line. 'frames': each pushed frame whole, at the moment its last byte has crossed the line,
+ * like a serial-to-TCP modem that packs what its UART received into one segment when the line goes quiet. The frame
+ * ends at the same time either way; 'frames' costs one socket write per frame instead of one per tick, which is what
+ * lets one process pace thousands of links.
  */
+export type PacedDelivery = 'bytes' | 'frames';
+
 interface Item {
   bytes: Uint8Array;
   /** performance.now() when the first byte starts on the line. */
@@ -34,7 +42,7 @@ export class PacedChannel {
     while (this.items.length > 0 && !this.closed) {
       const it = this.items[0];
       const due = Math.min(it.bytes.length, Math.floor((now - it.startAt) / this.pacer.byteMs));
-      if (due <= it.sent) return true;
+      if (due <= it.sent || (due < it.bytes.length && this.pacer.delivery === 'frames')) return true;
       this.sink(it.bytes.subarray(it.sent, due));
       it.sent = due;
       if (it.sent < it.bytes.length) return true;
@@ -63,6 +71,7 @@ export class LinePacer {
   constructor(
     readonly baud: number,
     private readonly tickMs = 4,
+    readonly delivery: PacedDelivery = 'bytes',
   ) {
     this.byteMs = 10_000 / baud;
   }

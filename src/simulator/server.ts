@@ -189,6 +189,8 @@ export function startMeterServer(meter: SimulatedMeter, opts: MeterServerOptions
   let accepted = 0;
   let refused = 0;
   const live = new Set<{ stop(): void }>();
+  /** tcp://host:port once listening (no call arrives before). */
+  let address = '';
   const server = net.createServer((socket) => {
     accepted++;
     if (isUnreachable(opts.faults, now(), Date.now())) {
@@ -196,7 +198,9 @@ export function startMeterServer(meter: SimulatedMeter, opts: MeterServerOptions
       socket.destroy();
       return;
     }
-    const transport = new SocketTransport(socket, `tcp-peer://${socket.remoteAddress}:${socket.remotePort}`);
+    // Named by the meter's own address and the call's number: the reader's address would cost a getpeername
+    // system call per connection, which shows when thousands of readers dial in at once.
+    const transport = new SocketTransport(socket, `${address} call ${accepted}`);
     const handle = serveMeter(meter, transport, opts);
     live.add(handle);
     socket.once('close', () => live.delete(handle));
@@ -207,10 +211,11 @@ export function startMeterServer(meter: SimulatedMeter, opts: MeterServerOptions
     server.listen(opts.port ?? 0, host, () => {
       server.off('error', reject);
       const port = (server.address() as net.AddressInfo).port;
+      address = `tcp://${host}:${port}`;
       resolve({
         meter,
         port,
-        address: `tcp://${host}:${port}`,
+        address,
         get accepted() {
           return accepted;
         },

@@ -56,3 +56,21 @@ test('an unreachable server is a typed store error naming the redacted URL', asy
     return true;
   });
 });
+
+test('the embedded store refuses a second live process and takes over a dead one’s lock', async () => {
+  const { mkdtempSync, writeFileSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'fronteira-lock-'));
+  writeFileSync(join(dir, 'fronteira.lock'), `${process.ppid}\n`);
+  await assert.rejects(openStore({ dataDir: dir }), (e) => {
+    assert.ok(isFronteiraError(e, 'FRONTEIRA_E_STORE_UNAVAILABLE'));
+    assert.match((e as Error).message, new RegExp(`process ${process.ppid}`));
+    return true;
+  });
+  writeFileSync(join(dir, 'fronteira.lock'), '999999999\n');
+  const store = await openStore({ dataDir: dir });
+  assert.ok(existsSync(join(dir, 'fronteira.lock')));
+  await store.close();
+  assert.equal(existsSync(join(dir, 'fronteira.lock')), false);
+});

@@ -3,7 +3,8 @@
  * given. Both are reached through one `pg.Pool` (PGlite through its node-postgres adapter, one connection), so the
  * same SQL, Kysely code and pg-boss queue run on either.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -54,6 +55,37 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt it. A lock file with
+ * the owner's pid guards it; a lock left by a dead process (kill -9) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'fronteira.lock');
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      let alive = true;
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive) {
+        throw new FronteiraError(
+          'FRONTEIRA_E_STORE_UNAVAILABLE',
+          `the embedded store in ${dataDir} is in use by fronteira process ${pid}; stop it first, or run several ` +
+            'processes on a PostgreSQL server (DATABASE_URL)',
+          { pid, dataDir },
+        );
+      }
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => rmSync(file, { force: true });
+}
+
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   let store: Store;
   if (opts.databaseUrl) {
@@ -80,11 +112,14 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
     };
   } else {
     const dataDir = opts.dataDir ?? 'data/pglite';
-    if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+    const inMemory = dataDir.startsWith('memory://');
+    if (!inMemory) mkdirSync(dataDir, { recursive: true });
+    const unlock = inMemory ? () => {} : lockDataDir(dataDir);
     let pglite: PGlite;
     try {
       pglite = await PGlite.create(dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
     } catch (e) {
+      unlock();
       throw new FronteiraError(
         'FRONTEIRA_E_STORE_UNAVAILABLE',
         `cannot open the embedded store in ${dataDir}: ${(e as Error).message} (is another fronteira process using it?)`,
@@ -101,6 +136,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
       close: async () => {
         await db.destroy();
         await pglite.close();
+        unlock();
       },
     };
   }

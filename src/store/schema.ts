@@ -92,6 +92,8 @@ export interface ReadSessionTable {
   drift_s: number | null;
   intervals: Generated<number>;
   job_id: string | null;
+  /** Reading warnings (002_ingest). */
+  warnings: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface ReadSessionFramesTable {
@@ -124,7 +126,9 @@ export type MeterEventKind =
   | 'conflict'
   | 'parametrization'
   | 'demand_reset'
-  | 'serial_mismatch';
+  | 'serial_mismatch'
+  /** Registration (constants, quantity codes, MM interval) differs from what the meter reports (002_ingest). */
+  | 'constants_mismatch';
 
 export interface MeterEventTable {
   id: Generated<number>;
@@ -190,6 +194,19 @@ export interface LineLeaseTable {
   expires_at: Timestamp;
 }
 
+export interface MeterCollectStateTable {
+  meter_id: number;
+  last_reset: Timestamp | null;
+  penultimate_reset: Timestamp | null;
+  drift_s: number | null;
+  drift_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_ok_at: Timestamp | null;
+  failures: Generated<number>;
+  last_error: string | null;
+  updated_at: DefaultedTimestamp;
+}
+
 export interface Schema {
   metering_point: MeteringPointTable;
   meter: MeterTable;
@@ -202,4 +219,5 @@ export interface Schema {
   task: TaskTable;
   audit_log: AuditLogTable;
   line_lease: LineLeaseTable;
+  meter_collect_state: MeterCollectStateTable;
 }

@@ -210,9 +210,12 @@ export class ReaderConnection {
         ),
       );
     }
-    this.rejectOpening(
-      new FronteiraError('FRONTEIRA_E_SESSION_ABORTED', `connection to ${this.transport.label} closed while opening`),
-    );
+    // Only when someone waits: an error captures a stack trace, too dear for every normal close.
+    if (this.opening) {
+      this.rejectOpening(
+        new FronteiraError('FRONTEIRA_E_SESSION_ABORTED', `connection to ${this.transport.label} closed while opening`),
+      );
+    }
     this.transport.close();
   }
 
@@ -240,7 +243,7 @@ export class ReaderConnection {
       this.settle(ex);
       ex.reject(attachPartial(this.closedError(`command 0x${hex(ex.code)}`, ex, error), ex));
     }
-    this.rejectOpening(this.closedError('opening the link', null, error));
+    if (this.opening) this.rejectOpening(this.closedError('opening the link', null, error));
   };
 
   private closedError(during: string, ex: PendingExchange | null, cause?: FronteiraError): FronteiraError {

@@ -172,7 +172,7 @@ export class MeterSession {
   ): Promise<{ read: MassMemoryRead; error?: unknown }> {
     const expectedWords = source === 'previous' ? params.massMemoryWords.previous : params.massMemoryWords.current;
     const step = this.begin(label, spec.code);
-    const assembler = new MassMemoryAssembler(spec.code, this.meterSerial);
+    const assembler = new MassMemoryAssembler(spec.code, this.meterSerial, { packing: this.packing, expectedWords });
     const frame = buildCommand(spec, this.opts.readerSerial, {});
     this.frames.push({ at: this.now(), direction: 'tx', step: step.index, bytes: frame });
     let error: unknown;

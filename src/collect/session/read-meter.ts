@@ -75,7 +75,13 @@ export async function readMeter(target: string | MeterAddress, opts: ReadMeterOp
       session,
       reading,
       now,
-      opts: { zone: reading.zone, groups: opts.groups, window: opts.window },
+      opts: {
+        zone: reading.zone,
+        groups: opts.groups,
+        window: opts.window,
+        demandIntervalMinutes: opts.demandIntervalMinutes,
+        holidays: opts.holidays,
+      },
     });
     reading.ok = true;
   } catch (e) {

@@ -41,6 +41,18 @@ export interface ClockSet {
   setTo: WallTime;
 }
 
+/** What a parametrization sequence asked the meter to change, and what the meter reported before and after. */
+export interface Parametrization {
+  setting: string;
+  /** Write command code (0x31, 0x32…). */
+  command: number;
+  before: unknown;
+  requested: unknown;
+  /** From the check after the write; null when the session stopped before it. */
+  after: unknown;
+  applied: boolean;
+}
+
 export interface Reading {
   address: string;
   sequence: string;
@@ -55,6 +67,7 @@ export interface Reading {
   identity: { model: string; softwareVersion: string } | null;
   clock: ClockCheck | null;
   clockSet?: ClockSet;
+  parametrization?: Parametrization;
   groups: GroupReading[];
   measurement?: MeasurementParameters;
   outages?: { period: 'current' | 'previous'; value: Outages };

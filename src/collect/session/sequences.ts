@@ -20,9 +20,12 @@ import {
   cmd28,
   cmd29,
   cmd30,
+  cmd31,
+  cmd32,
   cmd51,
   cmd52,
   cmd80,
+  HOLIDAY_COUNT,
   type Parameters,
   visibleChannels,
 } from '../../protocols/abnt14522/commands/index.ts';
@@ -30,7 +33,7 @@ import type { CommandSpec } from '../../protocols/abnt14522/commands/types.ts';
 import { hex, type WallTime } from '../../protocols/abnt14522/fields.ts';
 import { markOutages } from '../../protocols/abnt14522/mass-memory.ts';
 import { isLinkFatal, type MeterSession } from './meter-session.ts';
-import type { ClockCheck, GroupReading, Reading } from './reading.ts';
+import type { ClockCheck, GroupReading, Parametrization, Reading } from './reading.ts';
 
 export interface SequenceOptions {
   /** Channel groups to read; default 0 and 1 (direct and reverse) where the meter has them. */
@@ -39,6 +42,10 @@ export interface SequenceOptions {
   window?: { amount: number; unit: 'hours' | 'days' };
   /** Meter time zone (for clock drift), default America/Sao_Paulo. */
   zone: string;
+  /** 'intervalo-demanda': the demand interval to program (0x31), minutes. */
+  demandIntervalMinutes?: number;
+  /** 'feriados': the holidays to program (0x32), wall-time dates, at most 15 (the meter's whole list is replaced). */
+  holidays?: WallTime[];
 }
 
 export interface SequenceContext {
@@ -268,8 +275,93 @@ const relogio: Sequence = {
   },
 };
 
+/** A holiday list as sorted 'YYYY-MM-DD' dates (empty slots dropped), for comparing and for the record. */
+function dateList(l: readonly (WallTime | null)[]): string[] {
+  return l
+    .filter((d): d is WallTime => d !== null)
+    .map((d) => new Date(d).toISOString().slice(0, 10))
+    .sort();
+}
+
+/**
+ * A write followed by a fresh 0x21 to see whether the meter applied it: the write's echo says nothing ([U], spec
+ * §15 item 5), the parameters do. A meter that echoed but kept the old value ends the session with an error.
+ */
+async function writeAndCheck<T>(
+  ctx: SequenceContext,
+  setting: string,
+  command: number,
+  read: (p: Parameters) => T,
+  wanted: T,
+  same: (a: T, b: T) => boolean,
+  write: () => Promise<unknown>,
+): Promise<void> {
+  const g0 = await openGroup(ctx, cmd21, 0, true);
+  const before = read(g0.parameters);
+  const record: Parametrization = { setting, command, before, requested: wanted, after: null, applied: false };
+  ctx.reading.parametrization = record;
+  await write();
+  const check = await ctx.session.command(cmd21, { group: 0 }, '21 g0 check');
+  record.after = read(check);
+  record.applied = same(record.after as T, wanted);
+  if (!record.applied) {
+    throw new FronteiraError(
+      'FRONTEIRA_E_SESSION_WRITE_NOT_APPLIED',
+      `0x${hex(command)} ${setting}: the meter acknowledged the write but still reports ${JSON.stringify(record.after)}`,
+      { setting, requested: wanted, after: record.after },
+    );
+  }
+}
+
+const intervaloDemanda: Sequence = {
+  name: 'intervalo-demanda',
+  description: 'Demand interval (WRITES the setting): 21(0) → 31(minutes) → 21(0) to check',
+  async run(ctx) {
+    const minutes = ctx.opts.demandIntervalMinutes;
+    if (minutes === undefined) {
+      throw new FronteiraError('FRONTEIRA_E_SESSION_SEQUENCE', "'intervalo-demanda' needs demandIntervalMinutes");
+    }
+    await writeAndCheck(
+      ctx,
+      'demand interval (min)',
+      0x31,
+      (p) => p.demandIntervalMinutes.current,
+      minutes,
+      (a, b) => a === b,
+      () => ctx.session.command(cmd31, { minutes }),
+    );
+  },
+};
+
+const feriados: Sequence = {
+  name: 'feriados',
+  description: 'Holidays (WRITES the list of up to 15 dates): 21(0) → 32(dates) → 21(0) to check',
+  async run(ctx) {
+    const holidays = ctx.opts.holidays;
+    if (!holidays || holidays.length > HOLIDAY_COUNT) {
+      throw new FronteiraError(
+        'FRONTEIRA_E_SESSION_SEQUENCE',
+        `'feriados' needs a list of at most ${HOLIDAY_COUNT} dates`,
+      );
+    }
+    const dates = holidays.map((h) => h - (h % 86_400_000));
+    await writeAndCheck(
+      ctx,
+      'holidays',
+      0x32,
+      (p) => dateList(p.holidays),
+      dateList(dates),
+      (a, b) => a.join() === b.join(),
+      () => ctx.session.command(cmd32, { holidays: dates }),
+    );
+  },
+};
+
 export const SEQUENCES: ReadonlyMap<string, Sequence> = new Map(
-  [verificacao, fatura, recuperacao, memoria, instantaneas, relogio].map((s) => [s.name, s]),
+  [verificacao, fatura, recuperacao, memoria, instantaneas, relogio, intervaloDemanda, feriados].map((s) => [
+    s.name,
+    s,
+  ]),
 );
 
 export function sequenceByName(name: string): Sequence {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blockCrcOk, crc16, sealBlock } from './crc.ts';
+import { blockCrcOk, crc16, crc16Step, sealBlock } from './crc.ts';
 
 test('CRC-16/ARC catalogue check value (spec §14.1)', () => {
   assert.equal(crc16(new TextEncoder().encode('123456789')), 0xbb3d);
@@ -26,4 +26,17 @@ test('sealed block has a zero residue and a flipped bit breaks it', () => {
 test('start/end window matches a copy of the same bytes', () => {
   const data = Uint8Array.from({ length: 100 }, (_, i) => (i * 31) & 0xff);
   assert.equal(crc16(data, 10, 60), crc16(data.slice(10, 60)));
+});
+
+test('crc16Step folded over the bytes gives crc16, and a whole sealed block folds to 0', () => {
+  const data = Uint8Array.from({ length: 258 }, (_, i) => (i * 131 + 7) & 0xff);
+  assert.equal(
+    data.reduce((crc, b) => crc16Step(crc, b), 0),
+    crc16(data),
+  );
+  sealBlock(data);
+  assert.equal(
+    data.reduce((crc, b) => crc16Step(crc, b), 0),
+    0,
+  );
 });

@@ -18,6 +18,14 @@ export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number 
   return crc;
 }
 
+/**
+ * One byte of crc16, for loops that do other work on each byte in the same pass (the mass-memory assembler copies and
+ * unpacks while it checks): the CRC is a chain of dependent lookups, so that work runs in its shadow nearly free.
+ */
+export function crc16Step(crc: number, byte: number): number {
+  return (crc >>> 8) ^ TABLE[(crc ^ byte) & 0xff];
+}
+
 /** Writes the CRC of bytes[0 .. length-2) into the last two bytes, low byte first. */
 export function sealBlock(block: Uint8Array): Uint8Array {
   const n = block.length - 2;

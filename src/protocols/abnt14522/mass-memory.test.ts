@@ -332,6 +332,58 @@ test('block numbers wrap after 999 (000, 001, …) and the assembler follows the
   assert.deepEqual(asm.words(n), words);
 });
 
+test('assembler options: words unpacked on arrival in the chosen packing, the other one on demand, any size hint', () => {
+  const rnd = new Random('assembler-options');
+  for (const packing of ['msn-first', 'lsn-first'] as MassMemoryPacking[]) {
+    const other: MassMemoryPacking = packing === 'msn-first' ? 'lsn-first' : 'msn-first';
+    for (const n of [0, 1, 165, 166, 167, 20 * 166 + 3]) {
+      const words = randomWords(rnd, n);
+      const blocks = encodeMassMemoryBlocks(0x27, METER, words, packing);
+      // A hint that is right, too small (the buffers grow) or too large (they are not all used).
+      for (const expectedWords of [undefined, n, 1, 10 * n + 500]) {
+        const asm = new MassMemoryAssembler(0x27, METER, { packing, expectedWords });
+        assert.equal(asm.packing, packing);
+        for (const b of blocks) asm.add(b.slice());
+        const first = asm.words(n);
+        assert.deepEqual(first, words, `${packing} ${n} hint ${expectedWords}`);
+        // The first call hands its words over: what the caller does with them does not reach later calls.
+        first.fill(0xfff);
+        assert.deepEqual(asm.words(n), words);
+        assert.deepEqual(asm.partialWords(n), words);
+        assert.deepEqual(asm.words(n, other), unpackWords(blocks, n, other));
+        assert.deepEqual(asm.blocks, blocks);
+      }
+    }
+  }
+  expectError(
+    () => new MassMemoryAssembler(0x26, undefined, { expectedWords: -1 }),
+    'FRONTEIRA_E_ABNT_PARAMETER',
+    /-1/,
+  );
+  expectError(
+    () => new MassMemoryAssembler(0x26, undefined, { packing: 'middle' as MassMemoryPacking }),
+    'FRONTEIRA_E_ABNT_PARAMETER',
+    /middle/,
+  );
+});
+
+test('a rejected block leaves no trace in the words or blocks kept (it was unpacked into a free slot)', () => {
+  const rnd = new Random('rejected-slot');
+  const words = randomWords(rnd, 3 * 166);
+  const blocks = encodeMassMemoryBlocks(0x26, METER, words);
+  const asm = new MassMemoryAssembler(0x26, METER, { expectedWords: words.length });
+  asm.add(blocks[0]);
+  const bad = blocks[1].slice();
+  bad[100] ^= 0xff;
+  expectError(() => asm.add(bad), 'FRONTEIRA_E_ABNT_MASS_MEMORY', /block #2/);
+  expectError(() => asm.add(blocks[2]), 'FRONTEIRA_E_ABNT_MASS_MEMORY', /out of sequence/);
+  assert.equal(asm.blockCount, 1);
+  asm.add(blocks[1]);
+  asm.add(blocks[2]);
+  assert.deepEqual(asm.words(words.length), words);
+  assert.deepEqual(asm.blocks, blocks);
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // markOutages
 

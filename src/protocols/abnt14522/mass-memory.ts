@@ -23,7 +23,7 @@ import {
 } from './commands/mass-memory.ts';
 import type { ChannelConstant, Parameters } from './commands/parameters.ts';
 import { COMPOSITE_COMMANDS, RESPONSE_LENGTH } from './constants.ts';
-import { crc16, sealBlock } from './crc.ts';
+import { crc16Step, sealBlock } from './crc.ts';
 import { FieldReader, formatWall, hex, hexBytes, type WallTime } from './fields.ts';
 import { decodeResponse, encodeResponse } from './frame.ts';
 
@@ -185,6 +185,71 @@ export function encodeMassMemoryBlocks(
 }
 
 /**
+ * One pass over a 258-byte block: returns its CRC residue (0 when good) while copying it to dest[at…] and unpacking
+ * its 166 words into words[o…]. The CRC is a chain of dependent table lookups; the copy and the unpacking run in its
+ * shadow, so checking, keeping and unpacking a block costs about what the CRC alone does.
+ */
+function checkCopyUnpack(
+  src: Uint8Array,
+  dest: Uint8Array,
+  at: number,
+  words: Uint16Array,
+  o: number,
+  msn: boolean,
+): number {
+  let crc = 0;
+  let i = 0;
+  for (; i < MM_DATA_OFFSET; i++) {
+    const b = src[i];
+    dest[at + i] = b;
+    crc = crc16Step(crc, b);
+  }
+  const dataEnd = MM_DATA_OFFSET + MM_DATA_LENGTH;
+  // Two loops rather than a test of `msn` per word: the test would sit on the CRC's critical path.
+  if (msn) {
+    for (; i < dataEnd; i += 3) {
+      const b0 = src[i];
+      const b1 = src[i + 1];
+      const b2 = src[i + 2];
+      dest[at + i] = b0;
+      dest[at + i + 1] = b1;
+      dest[at + i + 2] = b2;
+      crc = crc16Step(crc16Step(crc16Step(crc, b0), b1), b2);
+      words[o++] = (b0 << 4) | (b1 >> 4);
+      words[o++] = ((b1 & 0x0f) << 8) | b2;
+    }
+  } else {
+    for (; i < dataEnd; i += 3) {
+      const b0 = src[i];
+      const b1 = src[i + 1];
+      const b2 = src[i + 2];
+      dest[at + i] = b0;
+      dest[at + i + 1] = b1;
+      dest[at + i + 2] = b2;
+      crc = crc16Step(crc16Step(crc16Step(crc, b0), b1), b2);
+      words[o++] = b0 | ((b1 & 0x0f) << 8);
+      words[o++] = (b1 >> 4) | (b2 << 4);
+    }
+  }
+  for (; i < RESPONSE_LENGTH; i++) {
+    const b = src[i];
+    dest[at + i] = b;
+    crc = crc16Step(crc, b);
+  }
+  return crc;
+}
+
+export interface MassMemoryAssemblerOptions {
+  /** The order words() and partialWords() use by default; blocks are unpacked in it as they arrive. */
+  packing?: MassMemoryPacking;
+  /** Words the parameters response announced: sizes the buffers once rather than growing them block by block. */
+  expectedWords?: number;
+}
+
+/** Buffers sized from expectedWords stop here (~600 kB); a longer transfer grows them as it arrives. */
+const MAX_PRESIZED_BLOCKS = 1024;
+
+/**
  * Collects the blocks of one composite transfer as they arrive and checks each before it is kept: length, CRC,
  * exception codes (0x39/0x40 raise their own typed errors), command code, meter serial, numbering (previous + 1,
  * wrapping after 999) and nothing after the last block. Every other problem is FRONTEIRA_E_ABNT_MASS_MEMORY
@@ -193,19 +258,37 @@ export function encodeMassMemoryBlocks(
 export class MassMemoryAssembler {
   /** Odd but harmless header bits, one line per block that had them. */
   readonly warnings: string[] = [];
+  readonly packing: MassMemoryPacking;
   /** Accepted blocks back to back (one growing buffer: no allocation per block). */
-  private buf = new Uint8Array(RESPONSE_LENGTH * 16);
+  private buf: Uint8Array;
+  /**
+   * Their words in `packing`, unpacked as each block is checked (166 per block). Handed over by words() (null after):
+   * a complete transfer cannot change any more, so the caller gets them without a copy.
+   */
+  private unpacked: Uint16Array | null;
   private n = 0;
   /** Offsets 1–4 of the first block (or of the expected serial) as one integer; -1 until known. */
   private serialKey = -1;
   private lastNumber = 0;
   private done = false;
 
+  /** Asking words() or partialWords() for the other packing than opts.packing still works (it unpacks again). */
   constructor(
     readonly code: number,
     expectedSerial?: string,
+    opts: MassMemoryAssemblerOptions = {},
   ) {
     if (!MASS_MEMORY_CODES.has(code)) throw paramError('code', `0x${hex(code & 0xff)} is not 0x26, 0x27 or 0x52`);
+    this.packing = opts.packing ?? DEFAULT_PACKING;
+    checkPacking(this.packing);
+    const hint = opts.expectedWords;
+    if (hint !== undefined && (!Number.isInteger(hint) || hint < 0)) {
+      throw paramError('expected words', `${hint} is not a word count`);
+    }
+    const slots =
+      hint === undefined ? 16 : Math.min(MAX_PRESIZED_BLOCKS, Math.max(1, Math.ceil(hint / MM_WORDS_PER_BLOCK)));
+    this.buf = new Uint8Array(RESPONSE_LENGTH * slots);
+    this.unpacked = new Uint16Array(MM_WORDS_PER_BLOCK * slots);
     if (expectedSerial !== undefined) {
       if (!/^\d{8}$/.test(expectedSerial)) throw paramError('expected serial', `'${expectedSerial}' is not 8 digits`);
       this.serialKey = Number.parseInt(expectedSerial, 16);
@@ -215,7 +298,6 @@ export class MassMemoryAssembler {
   add(block: Uint8Array): void {
     const position = this.n + 1;
     const expected = this.expectedNumber();
-    const where = () => `mass memory 0x${hex(this.code)}: block #${position} (expected number ${pad3(expected)})`;
     if (this.done) {
       const last = pad3(this.lastNumber);
       throw mmError(`mass memory 0x${hex(this.code)}: block #${position} arrived after the last block (${last})`, {
@@ -223,22 +305,49 @@ export class MassMemoryAssembler {
         reason: 'after-last',
       });
     }
-    if (block.length !== RESPONSE_LENGTH || crc16(block) !== 0) {
+    // Checked while being copied and unpacked into the next free slot, which only counts once the block is accepted.
+    let crcOk = false;
+    if (block.length === RESPONSE_LENGTH) {
+      if ((this.n + 1) * RESPONSE_LENGTH > this.buf.length) {
+        const grown = new Uint8Array(this.buf.length * 2);
+        grown.set(this.buf);
+        this.buf = grown;
+        // Not null: words() hands it over only once the transfer is done, and then add() stops above.
+        const unpacked = this.unpacked!;
+        const grownWords = new Uint16Array(unpacked.length * 2);
+        grownWords.set(unpacked);
+        this.unpacked = grownWords;
+      }
+      const msn = this.packing === 'msn-first';
+      const residue = checkCopyUnpack(
+        block,
+        this.buf,
+        this.n * RESPONSE_LENGTH,
+        this.unpacked!,
+        this.n * MM_WORDS_PER_BLOCK,
+        msn,
+      );
+      crcOk = residue === 0;
+    }
+    if (!crcOk) {
       try {
         decodeResponse(block);
       } catch (e) {
         const reason = block.length !== RESPONSE_LENGTH ? 'length' : 'crc';
-        throw mmError(`${where()}: ${(e as Error).message}`, { position, expected, reason }, e);
+        throw mmError(`${this.where(position, expected)}: ${(e as Error).message}`, { position, expected, reason }, e);
       }
     }
     throwIfException(block, this.code);
     if (block[0] !== this.code) {
-      throw mmError(`${where()}: response code 0x${hex(block[0])} instead of 0x${hex(this.code)}`, {
-        position,
-        expected,
-        reason: 'code',
-        actual: block[0],
-      });
+      throw mmError(
+        `${this.where(position, expected)}: response code 0x${hex(block[0])} instead of 0x${hex(this.code)}`,
+        {
+          position,
+          expected,
+          reason: 'code',
+          actual: block[0],
+        },
+      );
     }
     const b5 = block[5];
     const b6 = block[6];
@@ -254,7 +363,7 @@ export class MassMemoryAssembler {
         ({ blockNumber, last } = readBlockHeader(r));
       } catch (e) {
         throw mmError(
-          `${where()}: block number is not BCD: ${(e as Error).message}`,
+          `${this.where(position, expected)}: block number is not BCD: ${(e as Error).message}`,
           { position, expected, reason: 'number' },
           e,
         );
@@ -266,31 +375,33 @@ export class MassMemoryAssembler {
     else if (key !== this.serialKey) {
       const serial = hexBytes(block.subarray(1, 5), '');
       const want = this.serialKey.toString(16).padStart(8, '0');
-      throw mmError(`${where()}, number ${pad3(blockNumber)}: meter serial ${serial}, expected ${want}`, {
-        position,
-        blockNumber,
-        reason: 'serial',
-      });
+      throw mmError(
+        `${this.where(position, expected)}, number ${pad3(blockNumber)}: meter serial ${serial}, expected ${want}`,
+        {
+          position,
+          blockNumber,
+          reason: 'serial',
+        },
+      );
     }
     if (blockNumber !== expected) {
       const what =
         blockNumber === this.lastNumber && position > 1 ? `duplicate of block ${pad3(blockNumber)}` : 'out of sequence';
-      throw mmError(`${where()}: got block number ${pad3(blockNumber)} (${what})`, {
+      throw mmError(`${this.where(position, expected)}: got block number ${pad3(blockNumber)} (${what})`, {
         position,
         blockNumber,
         expected,
         reason: 'sequence',
       });
     }
-    if ((this.n + 1) * RESPONSE_LENGTH > this.buf.length) {
-      const grown = new Uint8Array(this.buf.length * 2);
-      grown.set(this.buf);
-      this.buf = grown;
-    }
-    this.buf.set(block, this.n * RESPONSE_LENGTH);
     this.n++;
     this.lastNumber = blockNumber;
     this.done = last;
+  }
+
+  /** Not a closure in add(): it would be allocated for every block. */
+  private where(position: number, expected: number): string {
+    return `mass memory 0x${hex(this.code)}: block #${position} (expected number ${pad3(expected)})`;
   }
 
   private expectedNumber(): number {
@@ -316,15 +427,19 @@ export class MassMemoryAssembler {
     return Array.from({ length: this.n }, (_, k) => this.buf.slice(k * RESPONSE_LENGTH, (k + 1) * RESPONSE_LENGTH));
   }
 
-  /** Exactly `count` words (from the preceding parameters response). Needs the last block. */
-  words(count: number, packing: MassMemoryPacking = DEFAULT_PACKING): Uint16Array {
+  /**
+   * Exactly `count` words (from the preceding parameters response). Needs the last block. The first call in the
+   * constructor's packing hands over the words unpacked on arrival (a view of a buffer no one else holds, without a
+   * copy); later calls unpack the kept blocks again.
+   */
+  words(count: number, packing: MassMemoryPacking = this.packing): Uint16Array {
     if (!this.done) {
       throw mmError(`mass memory 0x${hex(this.code)}: transfer incomplete, ${this.n} block(s) and no last block`, {
         reason: 'incomplete',
         blocks: this.n,
       });
     }
-    return this.partialWords(count, packing);
+    return this.collect(count, packing, true);
   }
 
   /** Words the blocks received so far can hold (166 per block), complete or not. */
@@ -336,7 +451,11 @@ export class MassMemoryAssembler {
    * The first `count` words of a transfer that may have been cut short (to keep what did arrive). `count` must not
    * exceed partialWordCapacity(); words() is the checked call for a complete transfer.
    */
-  partialWords(count: number, packing: MassMemoryPacking = DEFAULT_PACKING): Uint16Array {
+  partialWords(count: number, packing: MassMemoryPacking = this.packing): Uint16Array {
+    return this.collect(count, packing, false);
+  }
+
+  private collect(count: number, packing: MassMemoryPacking, handOver: boolean): Uint16Array {
     checkPacking(packing);
     if (!Number.isInteger(count) || count < 0) throw paramError('count', `${count} is not a word count`);
     const available = this.n * MM_WORDS_PER_BLOCK;
@@ -345,6 +464,12 @@ export class MassMemoryAssembler {
         `mass memory 0x${hex(this.code)}: ${count} words expected but ${this.n} block(s) hold only ${available}`,
         { expected: count, available, blocks: this.n, reason: 'short' },
       );
+    }
+    const unpacked = this.unpacked;
+    if (packing === this.packing && unpacked !== null) {
+      if (!handOver) return unpacked.slice(0, count);
+      this.unpacked = null;
+      return unpacked.subarray(0, count);
     }
     const out = new Uint16Array(count);
     const msn = packing === 'msn-first';
@@ -461,10 +586,20 @@ export function massMemoryTimeline(input: MassMemoryTimelineInput): MassMemoryTi
   }
 
   const values: Uint16Array[] = [];
-  for (let c = 0; c < channels; c++) {
-    const v = new Uint16Array(count);
-    for (let i = 0, j = c; i < count; i++, j += channels) v[i] = words[j];
-    values.push(v);
+  for (let c = 0; c < channels; c++) values.push(new Uint16Array(count));
+  if (channels === 3) {
+    // The usual case in one pass over the words rather than one per channel.
+    const [v0, v1, v2] = values;
+    for (let i = 0, j = 0; i < count; i++, j += 3) {
+      v0[i] = words[j];
+      v1[i] = words[j + 1];
+      v2[i] = words[j + 2];
+    }
+  } else {
+    for (let c = 0; c < channels; c++) {
+      const v = values[c];
+      for (let i = 0, j = c; i < count; i++, j += channels) v[i] = words[j];
+    }
   }
   return { intervalSeconds, firstEnd, step, count, values, warnings };
 }

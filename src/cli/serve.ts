@@ -1,0 +1,54 @@
+/**
+ * `fronteira serve`: the platform for real meters — the store (embedded, or PostgreSQL via DATABASE_URL), the
+ * collection engine with its schedules (daily full read, intraday reads, gap task), clock sync and parametrization
+ * tasks. Several `serve` processes may share one PostgreSQL server (jobs and lines are shared safely).
+ */
+import type { Command } from 'commander';
+import { openPlatformStore, type PlatformFlags, platformLogger, startPlatform, waitForSignal } from './platform.ts';
+import { parseIntOption } from './read.ts';
+import { addStoreOptions } from './store.ts';
+
+export function addPlatformOptions(cmd: Command, defaults: { intraday: number; gaps: number }): Command {
+  return addStoreOptions(cmd)
+    .option('--daily-at <HH:mm>', "daily full read, Brasília time ('off' for none)", '00:20')
+    .option(
+      '--intraday-minutes <n>',
+      'intraday reads every n minutes (0 = none)',
+      parseIntOption('--intraday-minutes', 0, 59),
+      defaults.intraday,
+    )
+    .option(
+      '--gap-minutes <n>',
+      'gap task every n minutes (0 = none)',
+      parseIntOption('--gap-minutes', 0, 59),
+      defaults.gaps,
+    )
+    .option(
+      '--concurrency <n>',
+      'meter sessions at once in this process',
+      parseIntOption('--concurrency', 1, 5000),
+      128,
+    )
+    .option(
+      '--drift-threshold <s>',
+      'clock drift (seconds) above which the clock is synced',
+      parseIntOption('--drift-threshold', 1, 86_400),
+      30,
+    )
+    .option('--no-catch-up', 'do not run a collection round right at start');
+}
+
+export function registerServe(program: Command): void {
+  addPlatformOptions(
+    program.command('serve').description('Run the platform: collection on schedule, gap filling, clock sync, tasks'),
+    { intraday: 15, gaps: 5 },
+  ).action(async (flags: PlatformFlags) => {
+    const logger = platformLogger();
+    const store = await openPlatformStore(flags);
+    const platform = await startPlatform(store, flags, logger);
+    const signal = await waitForSignal();
+    logger.info({ signal }, 'stopping');
+    await platform.stop();
+    logger.info('stopped');
+  });
+}
