@@ -1,7 +1,7 @@
 /**
- * `fronteira demo` (what `npm start` runs until the collection engine lands): a simulated fleet with some faulty
+ * `fronteira demo`: a protocol-only demo — a simulated fleet with some faulty
  * meters, read in rounds by the real reader over loopback, with a line per meter and a summary per round. It shows
- * the protocol stack working end to end; nothing is stored yet.
+ * the protocol stack working end to end; nothing is stored (`fronteira start` is the full platform).
  */
 import type { Command } from 'commander';
 import { readMeter } from '../collect/session/read-meter.ts';
@@ -38,7 +38,7 @@ function summary(r: Reading): string {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Start a simulated fleet and read it in rounds with the real reader (npm start)')
+    .description('Protocol-only demo: a simulated fleet read in rounds by the reader, nothing stored')
     .option('-n, --meters <n>', 'number of simulated meters', parseIntOption('--meters', 1, 5000), 40)
     .option(
       '-p, --base-port <port>',
