@@ -4,7 +4,7 @@
  */
 import { SerialPort } from 'serialport';
 import { FronteiraError } from '../domain/errors.ts';
-import type { ByteTransport } from './transport.ts';
+import { StreamTransport } from './stream-transport.ts';
 
 export interface SerialOptions {
   path: string;
@@ -12,22 +12,13 @@ export interface SerialOptions {
   dtr?: boolean;
 }
 
-export class SerialTransport implements ByteTransport {
-  private onBytes: ((b: Uint8Array) => void) | null = null;
-  private onClose: ((e?: FronteiraError) => void) | null = null;
-  private pending: Uint8Array[] = [];
-  private ended: FronteiraError | undefined | null = null;
-  private closedLocally = false;
-  closed = false;
-
+export class SerialTransport extends StreamTransport {
   constructor(
     readonly port: SerialPort,
-    readonly label: string,
+    label: string,
   ) {
-    port.on('data', (chunk: Buffer) => {
-      if (this.onBytes) this.onBytes(chunk);
-      else this.pending.push(chunk);
-    });
+    super(label);
+    port.on('data', (chunk: Buffer) => this.received(chunk));
     port.on('error', (err: Error) => {
       this.finish(new FronteiraError('FRONTEIRA_E_TRANSPORT_IO', `${label}: ${err.message}`));
     });
@@ -38,39 +29,12 @@ export class SerialTransport implements ByteTransport {
     });
   }
 
-  private finish(error: FronteiraError | undefined): void {
-    if (this.ended !== null) return;
-    this.closed = true;
-    this.ended = error;
-    if (this.port.isOpen) this.port.close(() => {});
-    const cb = this.onClose;
-    if (cb) {
-      this.onClose = null;
-      cb(error);
-    }
-  }
-
-  send(bytes: Uint8Array): void {
-    if (this.closed) return;
+  protected write(bytes: Uint8Array): void {
     this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
-  setHandlers(onBytes: (bytes: Uint8Array) => void, onClose: (error?: FronteiraError) => void): void {
-    this.onBytes = onBytes;
-    this.onClose = onClose;
-    const queued = this.pending;
-    this.pending = [];
-    for (const chunk of queued) onBytes(chunk);
-    if (this.ended !== null) {
-      this.onClose = null;
-      onClose(this.ended);
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closedLocally = true;
-    this.finish(undefined);
+  protected release(): void {
+    if (this.port.isOpen) this.port.close(() => {});
   }
 }
 

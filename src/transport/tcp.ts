@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { FronteiraError } from '../domain/errors.ts';
-import type { ByteTransport } from './transport.ts';
+import { StreamTransport } from './stream-transport.ts';
 
 export interface TcpConnectOptions {
   connectTimeoutMs?: number;
@@ -12,23 +12,14 @@ export interface TcpConnectOptions {
 }
 
 /** Wraps a connected socket (client side or a server's accepted socket). */
-export class SocketTransport implements ByteTransport {
-  private onBytes: ((b: Uint8Array) => void) | null = null;
-  private onClose: ((e?: FronteiraError) => void) | null = null;
-  private pending: Uint8Array[] = [];
-  private ended: FronteiraError | undefined | null = null;
-  private closedLocally = false;
-  closed = false;
-
+export class SocketTransport extends StreamTransport {
   constructor(
     readonly socket: net.Socket,
-    readonly label: string,
+    label: string,
   ) {
+    super(label);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.onBytes) this.onBytes(chunk);
-      else this.pending.push(chunk);
-    });
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.finish(
         new FronteiraError('FRONTEIRA_E_TRANSPORT_IO', `${label}: ${err.code ?? err.message}`, { cause: err.code }),
@@ -43,39 +34,12 @@ export class SocketTransport implements ByteTransport {
     });
   }
 
-  private finish(error: FronteiraError | undefined): void {
-    if (this.ended !== null) return;
-    this.closed = true;
-    this.ended = error;
-    if (!this.socket.destroyed) this.socket.destroy();
-    const cb = this.onClose;
-    if (cb) {
-      this.onClose = null;
-      cb(error);
-    }
-  }
-
-  send(bytes: Uint8Array): void {
-    if (this.closed) return;
+  protected write(bytes: Uint8Array): void {
     this.socket.write(bytes);
   }
 
-  setHandlers(onBytes: (bytes: Uint8Array) => void, onClose: (error?: FronteiraError) => void): void {
-    this.onBytes = onBytes;
-    this.onClose = onClose;
-    const queued = this.pending;
-    this.pending = [];
-    for (const chunk of queued) onBytes(chunk);
-    if (this.ended !== null) {
-      this.onClose = null;
-      onClose(this.ended);
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closedLocally = true;
-    this.finish(undefined);
+  protected release(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
   }
 }
 
