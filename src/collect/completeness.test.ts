@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backends } from '../../test/helpers/stores.ts';
+import { backends, insertTestPoint } from '../../test/helpers/stores.ts';
 import { isFronteiraError } from '../domain/errors.ts';
 import { operatingDayStart } from '../domain/time.ts';
 import { withTransaction } from '../store/bulk.ts';
@@ -46,12 +46,7 @@ for (const backend of backends) {
     test('day completeness, missing ranges across day boundaries and DST days, last good interval', async () => {
       const store = await backend.open();
       try {
-        const p = await insertPoint(store.db, {
-          code: 'SPSIMUI000001',
-          name: 'P',
-          kind: 'fronteira',
-          segment: 'livre',
-        });
+        const p = await insertTestPoint(store.db);
         // M1: registered channels 1–3, in service from 2024-03-01 12:00 local.
         const m1 = await insertMeter(store.db, p.id, {
           serial: '11111111',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backends } from '../../test/helpers/stores.ts';
+import { backends, insertTestPoint } from '../../test/helpers/stores.ts';
 import { isFronteiraError } from '../domain/errors.ts';
 import { withTransaction } from './bulk.ts';
 import {
@@ -94,12 +94,7 @@ for (const backend of backends) {
     test('write, lock, replace and read day blocks; values round-trip exactly', async () => {
       const store = await backend.open();
       try {
-        const p = await insertPoint(store.db, {
-          code: 'SPSIMUI000001',
-          name: 'P',
-          kind: 'fronteira',
-          segment: 'livre',
-        });
+        const p = await insertTestPoint(store.db);
         const m1 = await insertMeter(store.db, p.id, { serial: '11111111', role: 'principal' });
         const m2 = await insertMeter(store.db, p.id, { serial: '22222222', role: 'retaguarda' });
         const a = block(m1.id, 1, '2024-01-05', (k) => (k < 100 ? k / 3 : null));

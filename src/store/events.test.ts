@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backends } from '../../test/helpers/stores.ts';
+import { backends, insertTestPoint } from '../../test/helpers/stores.ts';
 import { withTransaction } from './bulk.ts';
 import { insertEvents, listEvents, type NewEvent } from './events.ts';
 import { insertMeter, insertPoint } from './registry.ts';
@@ -10,12 +10,7 @@ for (const backend of backends) {
     test('events are deduplicated by natural key; an open outage gets its end later', async () => {
       const store = await backend.open();
       try {
-        const p = await insertPoint(store.db, {
-          code: 'SPSIMUI000001',
-          name: 'P',
-          kind: 'fronteira',
-          segment: 'livre',
-        });
+        const p = await insertTestPoint(store.db);
         const m = await insertMeter(store.db, p.id, { serial: '12345678', role: 'principal' });
         const t = Date.UTC(2024, 4, 1, 12);
         const ev = (over: Partial<NewEvent>): NewEvent => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backends } from '../../test/helpers/stores.ts';
+import { backends, insertTestPoint } from '../../test/helpers/stores.ts';
 import { Random } from '../domain/random.ts';
 import { withTransaction } from './bulk.ts';
 import type { RawFrame } from './frames.ts';
@@ -46,12 +46,7 @@ for (const backend of backends) {
     test('sessions and their frame blobs round-trip; stored sessions are found by meter, start and sequence', async () => {
       const store = await backend.open();
       try {
-        const p = await insertPoint(store.db, {
-          code: 'SPSIMUI000001',
-          name: 'P',
-          kind: 'fronteira',
-          segment: 'livre',
-        });
+        const p = await insertTestPoint(store.db);
         const m = await insertMeter(store.db, p.id, { serial: '12345678', role: 'principal' });
         const t0 = Date.UTC(2024, 4, 1, 3);
         const r = new Random('sessions');

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/pool.ts';
+import { insertPoint } from '../../src/store/registry.ts';
 import { type Cluster, startCluster } from './pg-cluster.ts';
 
 export interface Backend {
@@ -67,3 +68,8 @@ export const backends: Backend[] = [
   { name: 'pglite', open: openPgliteStore },
   { name: 'postgres', open: openServerStore },
 ];
+
+/** The plain metering point most store tests hang their meters on. */
+export function insertTestPoint(db: Store['db'], code = 'SPSIMUI000001') {
+  return insertPoint(db, { code, name: 'P', kind: 'fronteira', segment: 'livre' });
+}
