@@ -5,7 +5,7 @@ import { isFronteiraError } from '../domain/errors.ts';
 import { operatingDayStart } from '../domain/time.ts';
 import { withTransaction } from '../store/bulk.ts';
 import { type DayBlock, writeDayBlocks } from '../store/day-blocks.ts';
-import { insertMeter, insertPoint } from '../store/registry.ts';
+import { insertMeter } from '../store/registry.ts';
 import type { ChannelMapEntry } from '../store/schema.ts';
 import { dayCompleteness, daysBetween, lastGoodInterval, missingRanges } from './completeness.ts';
 import { emptyDayBlock, FLAG_ACTUAL } from './day-block.ts';

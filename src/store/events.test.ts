@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { backends, insertTestPoint } from '../../test/helpers/stores.ts';
 import { withTransaction } from './bulk.ts';
 import { insertEvents, listEvents, type NewEvent } from './events.ts';
-import { insertMeter, insertPoint } from './registry.ts';
+import { insertMeter } from './registry.ts';
 
 for (const backend of backends) {
   describe(`meter_event SQL on ${backend.name}`, () => {

@@ -4,7 +4,7 @@ import { backends, insertTestPoint } from '../../test/helpers/stores.ts';
 import { Random } from '../domain/random.ts';
 import { withTransaction } from './bulk.ts';
 import type { RawFrame } from './frames.ts';
-import { insertMeter, insertPoint } from './registry.ts';
+import { insertMeter } from './registry.ts';
 import {
   allocateSessionIds,
   copySessionFrames,
