@@ -26,25 +26,33 @@ function formatter(zone: string): Intl.DateTimeFormat {
 }
 
 /**
- * The last answer per zone, keyed by whole second (the answer depends on nothing finer). formatToParts costs
- * microseconds, and a simulator or collector running thousands of sessions asks about "now" in bursts.
+ * Offsets per zone and quarter hour. Time-zone transitions happen on quarter hours (every zone in the tz database
+ * since 1970), so an offset holds for its whole 15-minute bucket; formatToParts costs microseconds, and collection
+ * converts hundreds of thousands of interval labels per round. Bounded so a long-running process does not grow.
  */
-const lastOffset = new Map<string, { second: number; offset: number }>();
+const QUARTER = 900_000;
+const offsetCache = new Map<string, Map<number, number>>();
 
-/** The zone's UTC offset at an instant, in ms (Brasília today: −3 h = −10 800 000). */
-export function zoneOffsetMs(instant: number, zone = DEFAULT_ZONE): number {
-  const second = Math.floor(instant / 1000);
-  const last = lastOffset.get(zone);
-  if (last !== undefined && last.second === second) return last.offset;
+function computeOffset(instant: number, zone: string): number {
   const parts = formatter(zone).formatToParts(new Date(instant));
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  const offset = asUtc - second * 1000;
-  if (last !== undefined) {
-    last.second = second;
-    last.offset = offset;
-  } else {
-    lastOffset.set(zone, { second, offset });
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/** The zone's UTC offset at an instant, in ms (Brasília today: −3 h = −10 800 000). */
+export function zoneOffsetMs(instant: number, zone = DEFAULT_ZONE): number {
+  const bucket = Math.floor(instant / QUARTER);
+  let cache = offsetCache.get(zone);
+  if (!cache) {
+    cache = new Map();
+    offsetCache.set(zone, cache);
+  }
+  let offset = cache.get(bucket);
+  if (offset === undefined) {
+    offset = computeOffset(bucket * QUARTER, zone);
+    if (cache.size >= 100_000) cache.clear();
+    cache.set(bucket, offset);
   }
   return offset;
 }
