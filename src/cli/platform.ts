@@ -4,6 +4,7 @@
  * summary in the log after each round, and a clean stop on SIGINT/SIGTERM.
  */
 import { type Engine, schedulesFrom, startEngine } from '../collect/engine.ts';
+import type { ScheduleSpec } from '../collect/queue.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { openStore, type Store } from '../store/pool.ts';
 import { statusReport } from './status-report.ts';
@@ -16,6 +17,7 @@ export interface PlatformFlags extends StoreFlags {
   concurrency: number;
   catchUp: boolean;
   driftThreshold: number;
+  schedule: ScheduleSpec[];
 }
 
 export interface Platform {
@@ -36,6 +38,7 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
       dailyAt: flags.dailyAt === 'off' ? null : flags.dailyAt,
       intradayMinutes: flags.intradayMinutes,
       gapMinutes: flags.gapMinutes,
+      extra: flags.schedule,
     }),
     runner: { concurrency: flags.concurrency },
     clockSync: { thresholdS: flags.driftThreshold },

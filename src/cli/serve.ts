@@ -4,6 +4,8 @@
  * tasks. Several `serve` processes may share one PostgreSQL server (jobs and lines are shared safely).
  */
 import type { Command } from 'commander';
+import type { ScheduleSpec } from '../collect/queue.ts';
+import { FronteiraError } from '../domain/errors.ts';
 import { openPlatformStore, type PlatformFlags, platformLogger, startPlatform, waitForSignal } from './platform.ts';
 import { parseIntOption } from './read.ts';
 import { addStoreOptions } from './store.ts';
@@ -35,7 +37,33 @@ export function addPlatformOptions(cmd: Command, defaults: { intraday: number; g
       parseIntOption('--drift-threshold', 1, 86_400),
       30,
     )
-    .option('--no-catch-up', 'do not run a collection round right at start');
+    .option('--no-catch-up', 'do not run a collection round right at start')
+    .option(
+      '--schedule <spec>',
+      "extra schedule for a point group, NAME:PURPOSE:TAGS:CRON, e.g. 'ufv:intraday:solar,hydro:0 * * * *' (repeatable)",
+      collectSchedule,
+      [],
+    );
+}
+
+/** Parses NAME:PURPOSE:TAGS:CRON (cron last: it contains spaces). */
+export function collectSchedule(value: string, previous: ScheduleSpec[]): ScheduleSpec[] {
+  const m = /^([A-Za-z0-9_-]+):(daily|intraday|gaps):([^:]*):(.+)$/.exec(value.trim());
+  const cron = m?.[4].trim() ?? '';
+  if (!m || cron.split(/\s+/).length !== 5) {
+    throw new FronteiraError(
+      'FRONTEIRA_E_CLI_ARGUMENT',
+      `--schedule: '${value}' is not NAME:PURPOSE:TAGS:CRON (purpose daily, intraday or gaps; five-field cron)`,
+    );
+  }
+  const tags = m[3]
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return [
+    ...previous,
+    { name: m[1], purpose: m[2] as ScheduleSpec['purpose'], cron, ...(tags.length ? { tags } : {}) },
+  ];
 }
 
 export function registerServe(program: Command): void {
