@@ -24,6 +24,7 @@ import {
   findSessions,
   type SessionRecord,
 } from '../store/sessions.ts';
+import { insertSnapshots, type NewSnapshot, type RegisterSnapshotChannel } from '../store/snapshots.ts';
 import {
   type DayBlock,
   dayBlockKey,
@@ -85,6 +86,7 @@ interface Prepared {
   values: number;
   warnings: string[];
   events: PendingEvent[];
+  snapshots: Omit<NewSnapshot, 'sessionId'>[];
   bytesIn: number;
   bytesOut: number;
   sessionId: number;
@@ -263,6 +265,56 @@ function readingEvents(p: Prepared, opts: Required<Pick<IngestOptions, 'driftThr
   }
 }
 
+/** Register totals (0x23/0x24) and instantaneous values (0x14) of the reading, for validation (V10, V12). */
+function readingSnapshots(p: Prepared): void {
+  const { reading: r, meter, point } = p.input;
+  const at = (wall: number) => new Date(wallToInstantFast(wall, point.timezone));
+  const factor = meter.constants_include_ratios ? 1 : meter.tp_ratio * meter.tc_ratio;
+  for (const g of r.groups) {
+    if (!g.registers) continue;
+    const current = g.registers.code === 0x23;
+    const when = current ? g.parameters.meterTime : g.parameters.lastReset;
+    if (when === null) continue;
+    const channels: RegisterSnapshotChannel[] = g.registers.value.channels.map((c, i) => {
+      const ch = g.channels[i];
+      const k = ch?.constant;
+      const energy =
+        c.totalRaw === null || !k || k.denominator === 0 ? null : ((c.totalRaw * k.numerator) / k.denominator) * factor;
+      return {
+        channel: ch?.index ?? 3 * g.group + i + 1,
+        quantityCode: ch?.quantity.code ?? 0,
+        totalRaw: c.totalRaw,
+        energy,
+      };
+    });
+    p.snapshots.push({
+      meterId: meter.id,
+      kind: current ? 'registers_current' : 'registers_previous',
+      group: g.group,
+      at: at(when),
+      data: { channels },
+    });
+  }
+  const i = r.instant;
+  if (i?.time != null) {
+    p.snapshots.push({
+      meterId: meter.id,
+      kind: 'instant',
+      group: 0,
+      at: at(i.time),
+      data: {
+        voltagePhaseV: i.voltagePhaseV,
+        currentA: i.currentA,
+        activePowerKw: i.activePowerKw,
+        reactivePowerKvar: i.reactivePowerKvar,
+        cosPhi: i.cosPhi,
+        frequencyHz: i.frequencyHz,
+        temperatureC: i.temperatureC,
+      },
+    });
+  }
+}
+
 function prepare(input: IngestInput, opts: Required<Pick<IngestOptions, 'driftThresholdS' | 'alterations'>>): Prepared {
   const r = input.reading;
   const { meter, point } = input;
@@ -275,6 +327,7 @@ function prepare(input: IngestInput, opts: Required<Pick<IngestOptions, 'driftTh
     values: 0,
     warnings: [],
     events: [],
+    snapshots: [],
     ...bytesOf(r),
     sessionId: 0,
     result: null,
@@ -318,6 +371,7 @@ function prepare(input: IngestInput, opts: Required<Pick<IngestOptions, 'driftTh
     });
   }
   readingEvents(p, opts);
+  readingSnapshots(p);
   return p;
 }
 
@@ -465,6 +519,11 @@ export async function ingestReadingsInTx(
   await copySessionFrames(
     tx,
     fresh.map((p) => ({ sessionId: p.sessionId, frames: p.input.reading.frames })),
+  );
+
+  await insertSnapshots(
+    tx.db,
+    fresh.flatMap((p) => p.snapshots.map((x) => ({ ...x, sessionId: p.sessionId }))),
   );
 
   const events: NewEvent[] = [];

@@ -207,6 +207,16 @@ export interface MeterCollectStateTable {
   updated_at: DefaultedTimestamp;
 }
 
+export interface MeterSnapshotTable {
+  id: Generated<number>;
+  meter_id: number;
+  session_id: number | null;
+  kind: 'registers_current' | 'registers_previous' | 'instant';
+  channel_group: number;
+  at: Timestamp;
+  data: Json<Record<string, unknown>>;
+}
+
 export interface Schema {
   metering_point: MeteringPointTable;
   meter: MeterTable;
@@ -219,5 +229,6 @@ export interface Schema {
   task: TaskTable;
   audit_log: AuditLogTable;
   line_lease: LineLeaseTable;
+  meter_snapshot: MeterSnapshotTable;
   meter_collect_state: MeterCollectStateTable;
 }
