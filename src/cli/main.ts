@@ -13,6 +13,8 @@ import { registerSimulate } from './simulate.ts';
 import { registerStart } from './start.ts';
 import { registerStatus } from './status.ts';
 import { registerTask } from './task.ts';
+import { registerUser } from './user.ts';
+import { registerVee } from './vee.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fronteira')
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerStart(program);
   registerStatus(program);
   registerTask(program);
+  registerUser(program);
+  registerVee(program);
   return program;
 }
 

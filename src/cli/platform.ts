@@ -7,6 +7,7 @@ import { type Engine, schedulesFrom, startEngine } from '../collect/engine.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { openStore, type Store } from '../store/pool.ts';
+import { startVeeWorker, type VeeWorker } from '../vee/worker.ts';
 import { statusReport } from './status-report.ts';
 import type { StoreFlags } from './store.ts';
 
@@ -18,11 +19,14 @@ export interface PlatformFlags extends StoreFlags {
   catchUp: boolean;
   driftThreshold: number;
   schedule: ScheduleSpec[];
+  /** Seconds between VEE passes over the dirty point-days (0: no VEE worker in this process). */
+  veeSeconds?: number;
 }
 
 export interface Platform {
   store: Store;
   engine: Engine;
+  vee: VeeWorker | null;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -43,6 +47,20 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
     runner: { concurrency: flags.concurrency },
     clockSync: { thresholdS: flags.driftThreshold },
   });
+  const veeSeconds = flags.veeSeconds ?? 30;
+  const vee =
+    veeSeconds > 0
+      ? startVeeWorker(store, {
+          intervalMs: veeSeconds * 1000,
+          logger,
+          onReport: (r) =>
+            logger.info(
+              { pointDays: r.pointDays, changed: r.changed, qualities: r.qualities },
+              `VEE: ${r.pointDays} point-days validated and estimated, ${r.changed} final series updated ` +
+                `(A ${r.qualities.A}, S ${r.qualities.S}, E ${r.qualities.E}, M ${r.qualities.M}, N ${r.qualities.N} slots)`,
+            ),
+        })
+      : null;
   let summaryTimer: NodeJS.Timeout | null = null;
   const summarize = async () => {
     try {
@@ -73,6 +91,7 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
       .runOnce('daily', { runTasks: true })
       .then(async (rep) => {
         logger.info(rep, `catch-up round: ${rep.ok}/${rep.reads} reads ok, ${rep.filledSlots} slots filled`);
+        vee?.kick();
         await summarize();
       })
       .catch((e) => logger.error({ err: e }, 'catch-up round failed'));
@@ -82,9 +101,11 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
   return {
     store,
     engine,
+    vee,
     logger,
     stop: async () => {
       if (summaryTimer) clearInterval(summaryTimer);
+      await vee?.stop();
       await engine.stop();
       await store.close();
     },

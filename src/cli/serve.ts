@@ -37,6 +37,12 @@ export function addPlatformOptions(cmd: Command, defaults: { intraday: number; g
       parseIntOption('--drift-threshold', 1, 86_400),
       30,
     )
+    .option(
+      '--vee-seconds <n>',
+      'VEE (validation, estimation, final series) of newly collected or changed days every n seconds (0 = none)',
+      parseIntOption('--vee-seconds', 0, 86_400),
+      30,
+    )
     .option('--no-catch-up', 'do not run a collection round right at start')
     .option(
       '--schedule <spec>',
@@ -68,7 +74,9 @@ export function collectSchedule(value: string, previous: ScheduleSpec[]): Schedu
 
 export function registerServe(program: Command): void {
   addPlatformOptions(
-    program.command('serve').description('Run the platform: collection on schedule, gap filling, clock sync, tasks'),
+    program
+      .command('serve')
+      .description('Run the platform: collection on schedule, gap filling, clock sync, tasks, VEE'),
     { intraday: 15, gaps: 5 },
   ).action(async (flags: PlatformFlags) => {
     const logger = platformLogger();

@@ -10,6 +10,7 @@
  * conflict event (the slot keeps its value and gets the conflict mark). A reading from another meter than the one
  * registered (serial mismatch) keeps its session and a 'serial_mismatch' event but none of its data or logs.
  */
+import { DEFAULT_ZONE } from '../domain/time.ts';
 import { COMMANDS } from '../protocols/abnt14522/commands/index.ts';
 import { type Tx, withTransaction } from '../store/bulk.ts';
 import { type DayBlockKey, lockDayBlocks, lockMeters, writeDayBlocks } from '../store/day-blocks.ts';
@@ -25,6 +26,7 @@ import {
   type SessionRecord,
 } from '../store/sessions.ts';
 import { insertSnapshots, type NewSnapshot, type RegisterSnapshotChannel } from '../store/snapshots.ts';
+import { markIngestDirty } from '../store/vee-dirty.ts';
 import {
   type DayBlock,
   dayBlockKey,
@@ -529,6 +531,13 @@ export async function ingestReadingsInTx(
   const events: NewEvent[] = [];
   for (const p of fresh) for (const e of p.events) events.push({ ...e, sessionId: p.sessionId });
   events.push(...conflictEvents);
+  // VEE re-runs the point-days this batch changed: marked here, before insertEvents, which events are new.
+  const zones = new Map(fresh.map((p) => [p.input.meter.id, p.input.point.timezone]));
+  await markIngestDirty(
+    tx,
+    changed.map((w) => ({ meterId: w.block.meterId, day: w.block.day })),
+    events.map((e) => ({ ...e, zone: zones.get(e.meterId) ?? DEFAULT_ZONE })),
+  );
   const bySession = new Map(fresh.map((p) => [p.sessionId, results.get(p)!]));
   for (const e of await insertEvents(tx, events)) {
     const res = e.sessionId === null ? undefined : bySession.get(e.sessionId);

@@ -45,6 +45,14 @@ export const errorCatalogue = {
   FRONTEIRA_E_SIMULATOR: { status: 500, title: 'Simulator configuration error' },
   // Domain helpers
   FRONTEIRA_E_DOMAIN_ARGUMENT: { status: 400, title: 'Invalid argument to a domain helper' },
+  // Virtual meters
+  FRONTEIRA_E_FORMULA: { status: 400, title: 'Invalid virtual-meter formula' },
+  // API
+  FRONTEIRA_E_AUTH: { status: 401, title: 'Authentication required or failed' },
+  FRONTEIRA_E_FORBIDDEN: { status: 403, title: 'Not allowed for this role' },
+  FRONTEIRA_E_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  FRONTEIRA_E_INTERNAL: { status: 500, title: 'Internal error' },
+  FRONTEIRA_E_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -232,3 +232,107 @@ export interface Schema {
   meter_snapshot: MeterSnapshotTable;
   meter_collect_state: MeterCollectStateTable;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// VEE (006_vee.sql). Merged into Schema by declaration merging, so the tables above stay as they were.
+
+export interface VeeValidatedTable {
+  meter_id: number;
+  channel: number;
+  day: string;
+  point_id: number;
+  quantity_code: number;
+  refused: string | null;
+  /** 4 bytes (uint32 LE) per slot. */
+  rules: Uint8Array;
+  severity: Uint8Array;
+  reason: Uint8Array;
+  computed_at: DefaultedTimestamp;
+}
+
+export interface VeeValidationTable {
+  point_id: number;
+  day: string;
+  findings: Json<unknown[]>;
+  outcomes: Json<unknown[]>;
+  params_applied: Json<unknown[]>;
+  computed_at: DefaultedTimestamp;
+}
+
+export interface VeeFinalTable {
+  id: Generated<number>;
+  point_id: number;
+  quantity_code: number;
+  day: string;
+  version: number;
+  interval_s: number;
+  slots: number;
+  unit: string;
+  value: (number | null)[];
+  quality: Uint8Array;
+  method: Uint8Array;
+  reason: Uint8Array;
+  source: Uint8Array;
+  notes: Json<Record<string, unknown>>;
+  counts: number[];
+  energy: number;
+  cause: Generated<string>;
+  created_at: DefaultedTimestamp;
+  superseded_at: Timestamp | null;
+  locked_at: Timestamp | null;
+  locked_by: string | null;
+}
+
+export interface VeeParamVersionTable {
+  id: Generated<number>;
+  scope: string;
+  effective_from: string;
+  params: Json<Record<string, unknown>>;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+  comment: string | null;
+}
+
+export interface VeeCalendarTable {
+  id: Generated<number>;
+  spec: Json<Record<string, unknown>>;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+  comment: string | null;
+}
+
+export type ManualEditKind = 'replace' | 'interpolate' | 'copy_retaguarda' | 'accept';
+
+export interface VeeManualEditTable {
+  id: Generated<number>;
+  point_id: number;
+  quantity_code: number;
+  day: string;
+  first_slot: number;
+  last_slot: number;
+  kind: ManualEditKind;
+  edit_values: number[] | null;
+  comment: string;
+  created_by: string;
+  created_at: DefaultedTimestamp;
+  reversed_at: Timestamp | null;
+  reversed_by: string | null;
+  reverse_comment: string | null;
+}
+
+export interface VeeDirtyTable {
+  point_id: number;
+  day: string;
+  reason: string;
+  marked_at: DefaultedTimestamp;
+}
+
+export interface Schema {
+  vee_validated: VeeValidatedTable;
+  vee_validation: VeeValidationTable;
+  vee_final: VeeFinalTable;
+  vee_param_version: VeeParamVersionTable;
+  vee_calendar: VeeCalendarTable;
+  vee_manual_edit: VeeManualEditTable;
+  vee_dirty: VeeDirtyTable;
+}

@@ -1,0 +1,268 @@
+/**
+ * SQL of the validated layer (spec/vee.md §1): vee_validated, per meter channel-day, the rules each slot raised
+ * (uint32 LE mask per slot), its highest severity and reason; vee_validation, per point-day, the findings, the rule
+ * outcomes and the parameter versions in force. Both hold the latest computation only.
+ *
+ * A save upserts the point-days' vee_validation rows first (in key order): their row locks then serialise two
+ * workers validating the same point-day, so replacing that point-day's vee_validated rows (DELETE + binary COPY)
+ * cannot race.
+ */
+import { endianness } from 'node:os';
+import type { ResolvedParams } from '../vee/params.ts';
+import type { Finding, RuleOutcome, ValidationResult } from '../vee/types.ts';
+import { CopyBinary, copyInto, type Tx, toJson } from './bulk.ts';
+import {
+  badInput,
+  checkDayArg,
+  checkIds,
+  checkRange,
+  copyText,
+  decodeBase64Bytes,
+  isTx,
+  type VeeDb,
+  veeQuery,
+} from './vee-final.ts';
+
+export type AppliedParams = ResolvedParams['applied'];
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** A per-slot uint32 mask as the 4-bytes-LE-per-slot bytea (a view when the platform is little-endian). */
+export function rulesToBytes(rules: Uint32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(rules.buffer, rules.byteOffset, rules.byteLength);
+  const out = Buffer.alloc(rules.length * 4);
+  for (let k = 0; k < rules.length; k++) out.writeUInt32LE(rules[k], 4 * k);
+  return out;
+}
+
+/** The bytea back to a Uint32Array (a view when aligned on a little-endian platform, else a copy). */
+export function rulesFromBytes(bytes: Uint8Array): Uint32Array {
+  if (bytes.length % 4 !== 0) throw badInput('rules', `${bytes.length} bytes is not 4 bytes per slot`);
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+    return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  }
+  const out = new Uint32Array(bytes.length / 4);
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let k = 0; k < out.length; k++) out[k] = b.readUInt32LE(4 * k);
+  return out;
+}
+
+export interface SaveValidationOptions {
+  /** computed_at of the rows (default the transaction's now()). */
+  now?: Date;
+}
+
+const VALIDATED_COLUMNS = [
+  'meter_id',
+  'channel',
+  'day',
+  'point_id',
+  'quantity_code',
+  'refused',
+  'rules',
+  'severity',
+  'reason',
+] as const;
+
+/**
+ * Stores validation results (the latest per point-day replaces what was there, channels of meters no longer in the
+ * result included). `paramsApplied`: the versions in force, the same for every result or per result.
+ */
+export async function saveValidation(
+  tx: Tx,
+  results: readonly ValidationResult[],
+  paramsApplied: AppliedParams | ((r: ValidationResult, index: number) => AppliedParams),
+  opts: SaveValidationOptions = {},
+): Promise<{ pointDays: number; channels: number }> {
+  if (!isTx(tx)) throw badInput('tx', 'saveValidation needs a bulk.ts transaction (withTransaction)');
+  const indexed = results.map((r, i) => ({ r, i }));
+  const seen = new Set<string>();
+  const seenChannels = new Set<string>();
+  for (const { r, i } of indexed) {
+    checkIds([r?.pointId], `results[${i}].pointId`);
+    checkDayArg(r.day, `results[${i}].day`);
+    const k = `${r.pointId}|${r.day}`;
+    if (seen.has(k)) throw badInput(`results[${i}]`, `point ${r.pointId} ${r.day} is listed twice`);
+    seen.add(k);
+    r.channels.forEach((c, j) => {
+      const at = `results[${i}].channels[${j}]`;
+      checkIds([c.meterId], `${at}.meterId`);
+      const n = c.meterDay?.slots;
+      if (
+        !(c.rules instanceof Uint32Array) ||
+        !(c.severity instanceof Uint8Array) ||
+        !(c.reason instanceof Uint8Array) ||
+        c.rules.length !== n ||
+        c.severity.length !== n ||
+        c.reason.length !== n
+      ) {
+        throw badInput(
+          at,
+          `meter ${c.meterId} channel ${c.channel} ${r.day}: rules/severity/reason must hold ${n} slots`,
+        );
+      }
+      const ck = `${c.meterId}|${c.channel}|${r.day}`;
+      if (seenChannels.has(ck)) throw badInput(at, `meter ${c.meterId} channel ${c.channel} ${r.day} is listed twice`);
+      seenChannels.add(ck);
+    });
+  }
+  if (results.length === 0) return { pointDays: 0, channels: 0 };
+  indexed.sort((a, b) => a.r.pointId - b.r.pointId || (a.r.day < b.r.day ? -1 : a.r.day > b.r.day ? 1 : 0));
+  const applied = (r: ValidationResult, i: number) =>
+    typeof paramsApplied === 'function' ? paramsApplied(r, i) : paramsApplied;
+  const pointIds = indexed.map(({ r }) => r.pointId);
+  const days = indexed.map(({ r }) => r.day);
+  await veeQuery(
+    tx,
+    `INSERT INTO vee_validation (point_id, day, findings, outcomes, params_applied, computed_at)
+     SELECT p, d, f, o, a, COALESCE($6::timestamptz, now())
+       FROM unnest($1::bigint[], $2::date[], $3::jsonb[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS v(p, d, f, o, a, n)
+      ORDER BY n
+     ON CONFLICT (point_id, day) DO UPDATE
+        SET findings = EXCLUDED.findings, outcomes = EXCLUDED.outcomes, params_applied = EXCLUDED.params_applied,
+            computed_at = EXCLUDED.computed_at`,
+    [
+      pointIds,
+      days,
+      indexed.map(({ r }) => toJson(r.findings ?? [])),
+      indexed.map(({ r }) => toJson(r.outcomes ?? [])),
+      indexed.map(({ r, i }) => toJson(applied(r, i) ?? [])),
+      opts.now ?? null,
+    ],
+  );
+  await veeQuery(
+    tx,
+    `DELETE FROM vee_validated v USING unnest($1::bigint[], $2::date[]) AS k(p, d)
+      WHERE v.point_id = k.p AND v.day = k.d`,
+    [pointIds, days],
+  );
+  const out = new CopyBinary();
+  const fields = VALIDATED_COLUMNS.length + (opts.now ? 1 : 0);
+  let channels = 0;
+  for (const { r } of indexed) {
+    for (const c of r.channels) {
+      out.row(fields);
+      out.int8(c.meterId);
+      out.int2(c.channel);
+      out.date(r.day);
+      out.int8(r.pointId);
+      out.int2(c.quantityCode);
+      if (c.refused === null || c.refused === undefined) out.null();
+      else copyText(out, c.refused);
+      out.bytea(rulesToBytes(c.rules));
+      out.bytea(c.severity);
+      out.bytea(c.reason);
+      if (opts.now) out.timestamptz(opts.now.getTime());
+      channels++;
+    }
+  }
+  if (channels > 0) {
+    const columns = opts.now ? [...VALIDATED_COLUMNS, 'computed_at'] : [...VALIDATED_COLUMNS];
+    await copyInto(tx, 'vee_validated', columns, out);
+  }
+  return { pointDays: results.length, channels };
+}
+
+export interface StoredChannelValidation {
+  meterId: number;
+  channel: number;
+  quantityCode: number;
+  refused: string | null;
+  rules: Uint32Array;
+  severity: Uint8Array;
+  reason: Uint8Array;
+  computedAt: Date;
+}
+
+export interface StoredValidation {
+  pointId: number;
+  day: string;
+  findings: Finding[];
+  outcomes: RuleOutcome[];
+  paramsApplied: AppliedParams;
+  computedAt: Date;
+  /** Ordered by meter and channel. */
+  channels: StoredChannelValidation[];
+}
+
+/** Stored validations of the points over from..to, ordered by point and day. */
+export async function getValidations(
+  db: VeeDb,
+  pointIds: readonly number[],
+  from: string,
+  to: string,
+): Promise<StoredValidation[]> {
+  checkIds(pointIds, 'pointIds');
+  checkRange(from, to);
+  if (pointIds.length === 0) return [];
+  const heads = await veeQuery<{
+    point_id: number;
+    day: string;
+    findings: Finding[];
+    outcomes: RuleOutcome[];
+    params_applied: AppliedParams;
+    computed_at: Date;
+  }>(
+    db,
+    `SELECT point_id, to_char(day, 'YYYY-MM-DD') AS day, findings, outcomes, params_applied, computed_at
+       FROM vee_validation
+      WHERE point_id = ANY($1::bigint[]) AND day BETWEEN $2::date AND $3::date
+      ORDER BY point_id, day`,
+    [pointIds, from, to],
+  );
+  const rows = await veeQuery<{
+    point_id: number;
+    day: string;
+    meter_id: number;
+    channel: number;
+    quantity_code: number;
+    refused: string | null;
+    rules: string;
+    severity: string;
+    reason: string;
+    computed_at: Date;
+  }>(
+    db,
+    `SELECT point_id, to_char(day, 'YYYY-MM-DD') AS day, meter_id, channel, quantity_code, refused,
+            encode(rules, 'base64') AS rules, encode(severity, 'base64') AS severity,
+            encode(reason, 'base64') AS reason, computed_at
+       FROM vee_validated
+      WHERE point_id = ANY($1::bigint[]) AND day BETWEEN $2::date AND $3::date
+      ORDER BY point_id, day, meter_id, channel`,
+    [pointIds, from, to],
+  );
+  const out = new Map<string, StoredValidation>();
+  for (const h of heads) {
+    out.set(`${h.point_id}|${h.day}`, {
+      pointId: Number(h.point_id),
+      day: h.day,
+      findings: h.findings,
+      outcomes: h.outcomes,
+      paramsApplied: h.params_applied,
+      computedAt: h.computed_at,
+      channels: [],
+    });
+  }
+  for (const r of rows) {
+    const v = out.get(`${r.point_id}|${r.day}`);
+    if (!v) continue;
+    v.channels.push({
+      meterId: Number(r.meter_id),
+      channel: r.channel,
+      quantityCode: r.quantity_code,
+      refused: r.refused,
+      rules: rulesFromBytes(decodeBase64Bytes(r.rules)),
+      severity: decodeBase64Bytes(r.severity),
+      reason: decodeBase64Bytes(r.reason),
+      computedAt: r.computed_at,
+    });
+  }
+  return [...out.values()];
+}
+
+/** The stored validation of one point-day, or null. */
+export async function getValidation(db: VeeDb, pointId: number, day: string): Promise<StoredValidation | null> {
+  checkDayArg(day, 'day');
+  const [v] = await getValidations(db, [pointId], day, day);
+  return v ?? null;
+}
