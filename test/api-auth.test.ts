@@ -97,8 +97,20 @@ describe('login', () => {
       body: 'user=a',
       headers: { 'content-type': 'text/plain' },
     });
-    assert.ok(text.statusCode >= 400 && text.statusCode < 500, String(text.statusCode));
-    assert.equal(errorOf(text).code, 'FRONTEIRA_E_VALIDATION');
+    assert.equal(text.statusCode, 400);
+    assert.equal(errorOf(text).details.field, 'body');
+    const form = await h.request({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      body: 'user=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(form.statusCode, 415);
+    assert.equal(errorOf(form).code, 'FRONTEIRA_E_VALIDATION');
+    const huge = await h.post('/api/v1/auth/login', { username: 'a', password: 'x'.repeat(2 * 1024 * 1024) });
+    assert.equal(huge.statusCode, 413);
+    assert.equal(errorOf(huge).code, 'FRONTEIRA_E_VALIDATION');
+    assert.equal(errorOf(huge).details.field, 'body');
   });
 
   test('a disabled user cannot log in', async () => {

@@ -9,7 +9,6 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Engine } from '../collect/engine.ts';
-import { FronteiraError } from '../domain/errors.ts';
 import { type Logger, REDACT_PATHS } from '../logging.ts';
 import type { Store } from '../store/pool.ts';
 import { installAuth } from './auth/hook.ts';
@@ -89,6 +88,10 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
       route.config = { ...(route.config ?? {}), public: true };
   });
   await app.register(fastifySwagger, {
+    // Shared schemas keep their $id as the component name (ErrorResponse) instead of def-0, def-1…
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     openapi: {
       openapi: '3.0.3',
       info: {
@@ -124,15 +127,4 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
   await app.register(systemRoutes);
   for (const module of routeModules) await app.register(module, { prefix: API_PREFIX });
   return app;
-}
-
-/** The engine for routes that need one, or 503 when this process runs none. */
-export function requireEngine(app: FastifyInstance): Engine {
-  if (!app.engine) {
-    throw new FronteiraError(
-      'FRONTEIRA_E_UNAVAILABLE',
-      'this API process runs no collection engine; start it with `fronteira serve` or `fronteira start`',
-    );
-  }
-  return app.engine;
 }

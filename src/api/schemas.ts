@@ -41,6 +41,8 @@ export function Page<T extends TSchema>(item: T) {
   });
 }
 
+export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('analista'), Type.Literal('leitura')]);
+
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 /** ISO 8601 instant with offset. */

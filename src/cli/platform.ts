@@ -3,6 +3,7 @@
  * fleet registered on first run): store, collection engine with its schedules, a catch-up round at start, a status
  * summary in the log after each round, and a clean stop on SIGINT/SIGTERM.
  */
+import { type ApiServer, startApiServer } from '../api/server.ts';
 import { type Engine, schedulesFrom, startEngine } from '../collect/engine.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
 import { createLogger, type Logger } from '../logging.ts';
@@ -21,12 +22,16 @@ export interface PlatformFlags extends StoreFlags {
   schedule: ScheduleSpec[];
   /** Seconds between VEE passes over the dirty point-days (0: no VEE worker in this process). */
   veeSeconds?: number;
+  /** Serve the REST API on this port (none when absent). */
+  httpPort?: number;
+  httpHost?: string;
 }
 
 export interface Platform {
   store: Store;
   engine: Engine;
   vee: VeeWorker | null;
+  api: ApiServer | null;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -61,6 +66,18 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
             ),
         })
       : null;
+  let api: ApiServer | null = null;
+  if (flags.httpPort !== undefined) {
+    api = await startApiServer(store, { port: flags.httpPort, host: flags.httpHost, engine, logger });
+    const users = await store.db
+      .selectFrom('app_user')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    logger.info({ url: api.url }, `REST API on ${api.url} (OpenAPI: ${api.url}/docs)`);
+    if (Number(users?.n ?? 0) === 0) {
+      logger.warn('no users yet: create the first admin with `fronteira user add NAME --role admin`');
+    }
+  }
   let summaryTimer: NodeJS.Timeout | null = null;
   const summarize = async () => {
     try {
@@ -102,9 +119,11 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
     store,
     engine,
     vee,
+    api,
     logger,
     stop: async () => {
       if (summaryTimer) clearInterval(summaryTimer);
+      await api?.close();
       await vee?.stop();
       await engine.stop();
       await store.close();

@@ -4,6 +4,7 @@
  * tasks. Several `serve` processes may share one PostgreSQL server (jobs and lines are shared safely).
  */
 import type { Command } from 'commander';
+import { addHttpOptions } from '../api/server.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
 import { FronteiraError } from '../domain/errors.ts';
 import { openPlatformStore, type PlatformFlags, platformLogger, startPlatform, waitForSignal } from './platform.ts';
@@ -11,7 +12,7 @@ import { parseIntOption } from './read.ts';
 import { addStoreOptions } from './store.ts';
 
 export function addPlatformOptions(cmd: Command, defaults: { intraday: number; gaps: number }): Command {
-  return addStoreOptions(cmd)
+  return addHttpOptions(addStoreOptions(cmd))
     .option('--daily-at <HH:mm>', "daily full read, Brasília time ('off' for none)", '00:20')
     .option(
       '--intraday-minutes <n>',

@@ -14,7 +14,7 @@ import type { Store } from '../store/pool.ts';
 import { metersOfPoint, type PointRow, pointById } from '../store/registry.ts';
 import { countDirty } from '../store/vee-dirty.ts';
 import { getEdit, listEdits, type ManualEdit } from '../store/vee-edits.ts';
-import { finalSummary, getCurrentFinals, getFinalHistory, lockFinals, veeQuery } from '../store/vee-final.ts';
+import { finalSummary, getCurrentFinals, getFinalHistory, veeQuery } from '../store/vee-final.ts';
 import { getCalendarSpec } from '../store/vee-params.ts';
 import { getValidation } from '../store/vee-validated.ts';
 import { HolidayCalendar } from '../vee/calendar.ts';
@@ -23,6 +23,7 @@ import { type ComparisonLevel, writeComparisonCsv, writeComparisonXlsx } from '.
 import type { EditKind } from '../vee/edits.ts';
 import {
   comparePointRange,
+  lockFinalSeries,
   reverseManualEdit,
   runDirty,
   runVeeRange,
@@ -691,7 +692,7 @@ function registerLock(vee: Command, io: VeeCliIo): void {
             .map((s) => ({ pointId: pid, quantityCode: s.quantityCode, day: d.day, version: s.version })),
         );
         if (refs.length === 0) throw noFinals(point, range.from, q, range.to);
-        const locked = await lockFinals(store.db, refs, by);
+        const locked = await lockFinalSeries(store, refs, by, cliActor());
         const view = locked.map((l) => ({
           point: point.code,
           quantityCode: l.quantityCode,

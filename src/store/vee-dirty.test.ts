@@ -269,7 +269,25 @@ for (const backend of backends) {
         );
         assert.deepEqual(await dirty(store), []);
 
-        // markIngestDirty alone: event kinds VEE does not read mark nothing.
+        // markIngestDirty alone: events VEE does not read (a demand reset, an alteration of the tariff segments)
+        // mark nothing; a clock alteration marks its day.
+        const alteration = (code: number, dedupe: string) => ({
+          meterId: meter.id,
+          kind: 'alteration',
+          dedupe,
+          at: Date.parse('2024-03-10T15:00:00Z'),
+          endedAt: null,
+          zone: ZONE,
+          detail: { code },
+        });
+        assert.equal(
+          await withTransaction(store, (tx) => markIngestDirty(tx, [], [alteration(0x35, 's'), alteration(0x29, 'c')])),
+          1,
+        );
+        assert.deepEqual(
+          (await dirty(store)).map((r) => r.day),
+          ['2024-03-10'],
+        );
         assert.equal(
           await withTransaction(store, (tx) =>
             markIngestDirty(

@@ -116,10 +116,24 @@ export interface IngestEventMark {
   at: number;
   endedAt: number | null;
   zone: string;
+  /** Alterations: detail.code is the command the meter logged. */
+  detail?: Record<string, unknown>;
 }
 
 /** Kinds of meter event that change what VEE sees (V03 events, ZO outages). */
 export const VEE_EVENT_KINDS: ReadonlySet<string> = new Set(['outage', 'alteration', 'clock_sync', 'occurrence']);
+
+/**
+ * The alteration commands VEE reads (src/vee/load.ts: clock 0x29/0x30/0x64, data meaning 0x33/0x38/0x73/0x93, channel
+ * quantities 0x66). A daily read replays the meter's whole alteration log, mostly other commands: those are not
+ * looked up at all.
+ */
+export const VEE_ALTERATION_CODES: ReadonlySet<number> = new Set([0x29, 0x30, 0x64, 0x33, 0x38, 0x73, 0x93, 0x66]);
+
+function readByVee(e: IngestEventMark): boolean {
+  if (!VEE_EVENT_KINDS.has(e.kind)) return false;
+  return e.kind !== 'alteration' || VEE_ALTERATION_CODES.has(e.detail?.code as number);
+}
 
 /** An outage longer than this marks only its first and last days' neighbourhood (a bad log entry, not a month). */
 const MAX_EVENT_DAYS = 62;
@@ -144,7 +158,7 @@ export async function markIngestDirty(
   blocks: readonly { meterId: number; day: string }[],
   events: readonly IngestEventMark[],
 ): Promise<number> {
-  const relevant = events.filter((e) => VEE_EVENT_KINDS.has(e.kind));
+  const relevant = events.filter(readByVee);
   if (blocks.length === 0 && relevant.length === 0) return 0;
   const spans = relevant.map(eventDays);
   const rows = await veeQuery<{ n: number }>(

@@ -156,6 +156,108 @@ for (const backend of backends) {
       }
     });
 
+    test('"unchanged" is exactly finalDaysEqual, whatever differs', async () => {
+      const store = await backend.open();
+      try {
+        const p = await insertTestPoint(store.db);
+        const base = () => {
+          const f = final(p.id, '2024-08-01', (k) => (k % 50 === 7 ? null : (k * 7) / 3));
+          f.notes = { principalMeterId: 1, retaguardaMeterId: 2, likeDays: ['2024-07-25'], likeDayScale: 1 / 3 };
+          f.value[9] = 0;
+          return f;
+        };
+        const variants: [string, (f: FinalDay) => void][] = [
+          ['same', () => {}],
+          [
+            '-0 for 0',
+            (f) => {
+              f.value[9] = -0;
+            },
+          ],
+          [
+            'notes key order',
+            (f) => {
+              f.notes = { likeDayScale: 1 / 3, likeDays: ['2024-07-25'], retaguardaMeterId: 2, principalMeterId: 1 };
+            },
+          ],
+          [
+            'a value',
+            (f) => {
+              f.value[10] += 1e-12;
+            },
+          ],
+          [
+            'missing → value',
+            (f) => {
+              f.value[7] = 0;
+            },
+          ],
+          [
+            'value → missing',
+            (f) => {
+              f.value[8] = Number.NaN;
+            },
+          ],
+          [
+            'quality',
+            (f) => {
+              f.quality[0] = Quality.S;
+            },
+          ],
+          [
+            'method',
+            (f) => {
+              f.method[287] = Method.ZO;
+            },
+          ],
+          [
+            'reason',
+            (f) => {
+              f.reason[100] = Reason.outage;
+            },
+          ],
+          [
+            'source',
+            (f) => {
+              f.source[1] = Source.retaguarda;
+            },
+          ],
+          [
+            'notes value',
+            (f) => {
+              f.notes = { ...f.notes, likeDayScale: 0.3333 };
+            },
+          ],
+          [
+            'notes added',
+            (f) => {
+              f.notes = { ...f.notes, messages: ['x'] };
+            },
+          ],
+          [
+            'unit',
+            (f) => {
+              f.unit = 'MWh';
+            },
+          ],
+        ];
+        let version = 0;
+        for (const [name, change] of variants) {
+          await store.pool.query('DELETE FROM vee_final');
+          const a = base();
+          await save(store, [a]);
+          const b = base();
+          change(b);
+          const [r] = await save(store, [b]);
+          assert.equal(r.changed, !finalDaysEqual(a, b), name);
+          version = Math.max(version, r.version);
+        }
+        assert.equal(version, 2);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('a locked version never changes: a new version is still written beside it', async () => {
       const store = await backend.open();
       try {

@@ -86,7 +86,11 @@ for (const backend of backends) {
         const d2 = '2024-03-05';
         const refused = channel(m2.id, 'retaguarda', 1, d1);
         refused.refused = 'interval 900 s, registered 300 s';
-        const r1 = result(p.id, d1, [channel(m1.id, 'principal', 1, d1), channel(m1.id, 'principal', 2, d1), refused]);
+        const clean = channel(m1.id, 'principal', 2, d1);
+        clean.rules.fill(0);
+        clean.severity.fill(0);
+        clean.reason.fill(0);
+        const r1 = result(p.id, d1, [channel(m1.id, 'principal', 1, d1), clean, refused]);
         const r2 = result(p.id, d2, [channel(m1.id, 'principal', 1, d2, 276)]);
         const applied = [{ id: 3, scope: 'global' as const, effectiveFrom: '2024-01-01' }];
         const now = new Date('2024-03-06T01:02:03.000Z');
@@ -113,6 +117,17 @@ for (const backend of backends) {
           assert.deepEqual([...c.severity], [...r1.channels[i].severity]);
           assert.deepEqual([...c.reason], [...r1.channels[i].reason]);
         }
+        // A clean channel-day is stored compact (no rules, no reasons) and read back as zeros.
+        const sizes = await store.pool.query(
+          `SELECT channel, length(rules) AS r, length(severity) AS s, length(reason) AS x FROM vee_validated
+            WHERE meter_id = $1 AND day = $2 ORDER BY channel`,
+          [m1.id, d1],
+        );
+        assert.deepEqual(sizes.rows, [
+          { channel: 1, r: 288 * 4, s: 288, x: 288 },
+          { channel: 2, r: 0, s: 288, x: 0 },
+        ]);
+        assert.deepEqual([v.channels[1].rules.length, v.channels[1].reason.length], [288, 288]);
         const both = await getValidations(store.db, [p.id], d1, d2);
         assert.deepEqual(
           both.map((x) => [x.day, x.channels.length, x.channels[0].rules.length, x.paramsApplied.length]),

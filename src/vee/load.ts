@@ -592,21 +592,37 @@ export async function loadVeeInputs(
               `SELECT meter_id, channel, to_char(day, 'YYYY-MM-DD') AS day, interval_s, slots,
                     encode(array_send(value), 'base64') AS value, encode(flags, 'base64') AS flags
                FROM interval_raw
-              WHERE meter_id = ANY($1::bigint[]) AND day BETWEEN $2::date AND $3::date`,
-              [meterIds, from, to],
+              WHERE meter_id = ANY($1::bigint[]) AND channel = ANY($4::smallint[])
+                AND day BETWEEN $2::date AND $3::date`,
+              [meterIds, from, to, [...new Set(meters.flatMap((m) => m.channels.map((c) => c.channel)))]],
             ),
           () =>
             veeQuery<EventRow>(
               db,
-              `SELECT meter_id, kind, at, ended_at, detail
-               FROM meter_event
-              WHERE meter_id = ANY($1::bigint[])
-                AND ((kind IN ('outage', 'alteration', 'clock_sync', 'occurrence')
-                      AND at < $3::timestamptz AND COALESCE(ended_at, at) >= $2::timestamptz)
-                  OR (at < $3::timestamptz
-                      AND (kind = 'constants_mismatch'
-                           OR (kind = 'alteration' AND detail->>'code' = ANY($4::text[])))))
-              ORDER BY meter_id, at, id`,
+              // Four index range scans ((meter_id, at) for the window, (meter_id, kind, dedupe) for the rest): events
+              // in the window; outages overlapping it, however early they began; registration mismatches of any age;
+              // and, for meters with one, the earlier alterations that could have resolved it.
+              `SELECT meter_id, kind, at, ended_at, detail, id
+                 FROM meter_event
+                WHERE meter_id = ANY($1::bigint[]) AND kind IN ('alteration', 'clock_sync', 'occurrence')
+                  AND at >= $2::timestamptz AND at < $3::timestamptz
+               UNION ALL
+               SELECT meter_id, kind, at, ended_at, detail, id
+                 FROM meter_event
+                WHERE meter_id = ANY($1::bigint[]) AND kind = 'outage'
+                  AND at < $3::timestamptz AND COALESCE(ended_at, at) >= $2::timestamptz
+               UNION ALL
+               SELECT meter_id, kind, at, ended_at, detail, id
+                 FROM meter_event
+                WHERE meter_id = ANY($1::bigint[]) AND kind = 'constants_mismatch' AND at < $3::timestamptz
+               UNION ALL
+               SELECT meter_id, kind, at, ended_at, detail, id
+                 FROM meter_event
+                WHERE meter_id IN (SELECT meter_id FROM meter_event
+                                    WHERE meter_id = ANY($1::bigint[]) AND kind = 'constants_mismatch'
+                                      AND at < $3::timestamptz)
+                  AND kind = 'alteration' AND at < $2::timestamptz AND detail->>'code' = ANY($4::text[])
+                ORDER BY meter_id, at, id`,
               [
                 meterIds,
                 new Date(t0 - margin),
@@ -626,12 +642,15 @@ export async function loadVeeInputs(
           () =>
             veeQuery<SnapshotRow>(
               db,
-              `SELECT meter_id, kind, channel_group, at, data
-               FROM meter_snapshot
-              WHERE meter_id = ANY($1::bigint[])
-                AND ((kind = 'registers_current' AND at >= $2::timestamptz AND at < $3::timestamptz)
-                  OR (kind = 'instant' AND at >= $4::timestamptz AND at < $5::timestamptz))
-              ORDER BY meter_id, at, id`,
+              `SELECT meter_id, kind, channel_group, at, data, id
+                 FROM meter_snapshot
+                WHERE meter_id = ANY($1::bigint[]) AND kind = 'registers_current'
+                  AND at >= $2::timestamptz AND at < $3::timestamptz
+               UNION ALL
+               SELECT meter_id, kind, channel_group, at, data, id
+                 FROM meter_snapshot
+                WHERE meter_id = ANY($1::bigint[]) AND kind = 'instant' AND at >= $4::timestamptz AND at < $5::timestamptz
+                ORDER BY meter_id, at, id`,
               [meterIds, new Date(t0 - 2 * DAY_MS), new Date(t1 + 2 * DAY_MS), new Date(t0), new Date(t1)],
             ),
           () =>

@@ -18,7 +18,15 @@ import { firstRawDays } from '../store/vee-coverage.ts';
 import { claimDirty, clearDirty, type DirtyRow, markDirty } from '../store/vee-dirty.ts';
 import { clearDirtyFor, markDirtyForScope } from '../store/vee-dirty-scope.ts';
 import { getEdit, insertEdit, listEdits, type ManualEdit, reverseEdit } from '../store/vee-edits.ts';
-import { getCurrentFinals, type SavedFinal, saveFinals, veeQuery } from '../store/vee-final.ts';
+import {
+  type FinalRef,
+  getCurrentFinals,
+  type LockedFinal,
+  lockFinals,
+  type SavedFinal,
+  saveFinals,
+  veeQuery,
+} from '../store/vee-final.ts';
 import {
   addParamVersion,
   getCalendarSpec,
@@ -489,4 +497,36 @@ export async function markPointDaysDirty(
     store.db,
     pairs.map((p) => ({ ...p, reason })),
   );
+}
+
+/** Locks final versions (an export, a bill, a closed month) and audits who locked what. */
+export async function lockFinalSeries(
+  store: Store,
+  refs: readonly FinalRef[],
+  by: string,
+  actor: string,
+): Promise<LockedFinal[]> {
+  return withTransaction(store, async (tx) => {
+    const locked = await lockFinals(tx, refs, by);
+    const fresh = locked.filter((l) => !l.alreadyLocked);
+    if (fresh.length > 0) {
+      await audit(tx.db, {
+        actor,
+        action: 'lock',
+        entity: 'vee_final',
+        entityId: fresh.length === 1 ? String(fresh[0].id) : null,
+        after: {
+          by,
+          versions: fresh.map((l) => ({
+            id: l.id,
+            pointId: l.pointId,
+            quantityCode: l.quantityCode,
+            day: l.day,
+            version: l.version,
+          })),
+        },
+      });
+    }
+    return locked;
+  });
 }

@@ -68,6 +68,8 @@ export function cookieOf(setCookie: string | string[] | undefined, name = 'front
   return line.split(';')[0];
 }
 
+const usersByStore = new WeakMap<Store, Map<Role, Promise<TestUser>>>();
+
 export async function openApi(store?: Store, opts: Partial<Omit<ApiOptions, 'store'>> = {}): Promise<ApiHarness> {
   const own = store === undefined;
   const s = store ?? (await openPgliteStore());
@@ -78,7 +80,9 @@ export async function openApi(store?: Store, opts: Partial<Omit<ApiOptions, 'sto
     store: s,
   });
   await app.ready();
-  const users = new Map<Role, Promise<TestUser>>();
+  // Shared by every harness on this store, so two apps on one database log in the same test users.
+  const users = usersByStore.get(s) ?? new Map<Role, Promise<TestUser>>();
+  usersByStore.set(s, users);
 
   const user = (role: Role): Promise<TestUser> => {
     let u = users.get(role);

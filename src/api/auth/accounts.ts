@@ -10,6 +10,7 @@ import type { Db } from '../../store/registry.ts';
 import type { Schema } from '../../store/schema.ts';
 import {
   type AuthRow,
+  deleteExpiredSessions,
   deleteSession,
   deleteUserSessions,
   insertSession,
@@ -294,6 +295,8 @@ export async function login(
   const csrfSecret = newCsrfSecret();
   const expiresAt = new Date(now.getTime() + (ctx.ttlMs ?? SESSION_TTL_MS));
   await inTransaction(ctx.db, async (db) => {
+    // Logins are rare enough to carry the cleanup of expired sessions (indexed on expires_at).
+    await deleteExpiredSessions(db, now);
     await insertSession(db, { userId: u.id, tokenHash: sha256(sessionToken), csrfSecret, expiresAt });
     await touchLogin(db, u.id, now);
     await audit(db, { actor: `user:${u.username}`, action: 'login', entity: 'user', entityId: u.id });

@@ -10,13 +10,13 @@ import { userById } from '../../store/users.ts';
 import { login, logout, userView } from '../auth/accounts.ts';
 import { SESSION_COOKIE } from '../auth/hook.ts';
 import { userOf } from '../auth/roles.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, RoleSchema } from '../schemas.ts';
 
 export const Me = Type.Object({
   id: Type.Integer(),
   username: Type.String(),
   displayName: Type.Union([Type.String(), Type.Null()]),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('analista'), Type.Literal('leitura')]),
+  role: RoleSchema,
   via: Type.Union([Type.Literal('session'), Type.Literal('token')]),
   csrfToken: Type.Union([Type.String(), Type.Null()], {
     description: 'Send as x-csrf-token on POST/PUT/PATCH/DELETE with the session cookie; null for API tokens',
@@ -72,7 +72,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         httpOnly: true,
         sameSite: 'lax',
         secure: app.apiConfig.cookieSecure,
-        expires: s.expiresAt,
+        // No Expires: a browser-session cookie; the server ends idle sessions (SESSION_TTL_MS after last use).
       });
       request.session = { _csrf: s.csrfSecret };
       const v = userView(s.user);

@@ -4,6 +4,27 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import auth from './auth.ts';
+import channels from './channels.ts';
+import completeness from './completeness.ts';
+import intervals from './intervals.ts';
+import meters from './meters.ts';
+import points from './points.ts';
+import registry from './registry.ts';
+import sessions from './sessions.ts';
+import tasks from './tasks.ts';
 import users from './users.ts';
+import vee from './vee.ts';
 
-export const routeModules: FastifyPluginAsyncTypebox[] = [auth, users];
+export const routeModules: FastifyPluginAsyncTypebox[] = [
+  auth,
+  users,
+  points,
+  meters,
+  channels,
+  registry,
+  intervals,
+  completeness,
+  vee,
+  sessions,
+  tasks,
+];

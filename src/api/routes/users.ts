@@ -6,9 +6,7 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import { listUsers, tokensOfUser } from '../../store/users.ts';
 import { createUser, issueToken, requireUser, revokeToken, tokenView, updateUser, userView } from '../auth/accounts.ts';
 import { actorOf } from '../auth/roles.ts';
-import { errorResponses, IdParams, NullableString, Page, PageQuery } from '../schemas.ts';
-
-const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('analista'), Type.Literal('leitura')]);
+import { errorResponses, IdParams, NullableString, Page, PageQuery, RoleSchema } from '../schemas.ts';
 
 export const UserSchema = Type.Object({
   id: Type.Integer(),

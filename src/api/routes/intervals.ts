@@ -1,0 +1,160 @@
+/**
+ * Interval data of a point: raw (per meter role and channel), validated or final (per quantity, with quality,
+ * method, reason and source per slot), at 5 minutes or summed per hour or day with counts per quality; JSON or CSV.
+ */
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { requirePoint } from '../../registry/service.ts';
+import { QUALITY_NAMES } from '../../vee/types.ts';
+import { Day, errorResponses } from '../schemas.ts';
+import { StringEnum } from '../views/common.ts';
+import { isoInZone } from '../views/time.ts';
+import { intervalsCsv } from './intervals-csv.ts';
+import { aggregate, checkSpan, loadSeries } from './intervals-data.ts';
+import { CodeParams } from './points.ts';
+
+/** A type list rather than anyOf: the serializer checks it with typeof instead of validating each element. */
+const Num = Type.Unsafe<number | null>({ type: ['number', 'null'] });
+const Counts = Type.Object({
+  N: Type.Integer(),
+  A: Type.Integer(),
+  S: Type.Integer(),
+  E: Type.Integer(),
+  M: Type.Integer(),
+});
+
+const DaySchema = Type.Object({
+  day: Type.String(),
+  intervalS: Type.Integer(),
+  slots: Type.Integer(),
+  firstEnd: Type.String({ description: 'end of the first slot; slot k ends firstEnd + k·intervalS' }),
+  version: Type.Optional(Type.Integer()),
+  values: Type.Array(Num),
+  quality: Type.Array(Type.String(), { description: 'N missing, A actual, S substituted, E estimated, M manual' }),
+  flags: Type.Optional(
+    Type.Array(Type.Integer(), { description: 'raw flag bits: 1 actual, 2 power off, 4 clock, 8 conflict' }),
+  ),
+  severity: Type.Optional(Type.Array(Type.String())),
+  rules: Type.Optional(Type.Array(Type.Integer(), { description: 'bitmask of VEE rules raised (bit n = Vn)' })),
+  method: Type.Optional(Type.Array(Type.String())),
+  reason: Type.Optional(Type.Array(Type.String())),
+  source: Type.Optional(Type.Array(Type.String())),
+});
+
+const RowSchema = Type.Object({
+  at: Type.String({ description: 'end of the hour, or start of the day' }),
+  day: Type.String(),
+  value: Num,
+  counts: Counts,
+});
+
+const SeriesSchema = Type.Object({
+  meterSerial: Type.Optional(Type.String()),
+  role: Type.Optional(Type.String()),
+  channel: Type.Optional(Type.Integer()),
+  quantityCode: Type.Union([Type.Integer(), Type.Null()]),
+  unit: Type.String(),
+  days: Type.Optional(Type.Array(DaySchema)),
+  rows: Type.Optional(Type.Array(RowSchema)),
+});
+
+export const IntervalsQuery = Type.Object({
+  layer: StringEnum(['raw', 'validated', 'final'] as const, { default: 'final' }),
+  from: Day,
+  to: Day,
+  quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: 99, description: 'quantity code (1 = kWh direct…)' })),
+  resolution: StringEnum(['5min', 'hour', 'day'] as const, { default: '5min' }),
+  format: StringEnum(['json', 'csv'] as const, { default: 'json' }),
+});
+
+const plugin: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/points/:code/intervals',
+    {
+      schema: {
+        tags: ['intervals'],
+        summary: 'Interval data of a point: raw, validated or final; 5-min, hourly or daily; JSON or CSV',
+        params: CodeParams,
+        querystring: IntervalsQuery,
+        response: {
+          200: {
+            description: 'JSON, or CSV with format=csv',
+            content: {
+              'application/json': {
+                schema: Type.Object({
+                  point: Type.String(),
+                  timezone: Type.String(),
+                  layer: Type.String(),
+                  resolution: Type.String(),
+                  from: Type.String(),
+                  to: Type.String(),
+                  series: Type.Array(SeriesSchema),
+                }),
+              },
+              'text/csv': { schema: Type.String() },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      checkSpan(q.from, q.to, q.resolution);
+      const point = await requirePoint(app.store.db, request.params.code);
+      const zone = point.timezone;
+      const series = await loadSeries(app.store.db, point, q);
+      if (q.format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header(
+            'content-disposition',
+            `attachment; filename="${point.code}_${q.layer}_${q.resolution}_${q.from}_${q.to}.csv"`,
+          )
+          .send(intervalsCsv(point.code, q.layer, q.resolution, series, zone));
+      }
+      return {
+        point: point.code,
+        timezone: zone,
+        layer: q.layer,
+        resolution: q.resolution,
+        from: q.from,
+        to: q.to,
+        series: series.map((s) => {
+          const head = {
+            meterSerial: s.meterSerial,
+            role: s.role,
+            channel: s.channel,
+            quantityCode: s.quantityCode,
+            unit: s.unit,
+          };
+          if (q.resolution !== '5min') {
+            return {
+              ...head,
+              rows: aggregate(s, q.resolution, zone).map((r) => ({
+                at: isoInZone(r.at, zone),
+                day: r.day,
+                value: r.value,
+                counts: r.counts,
+              })),
+            };
+          }
+          return {
+            ...head,
+            days: s.days.map((d) => ({
+              day: d.day,
+              intervalS: d.intervalS,
+              slots: d.slots,
+              firstEnd: isoInZone(d.firstEnd, zone),
+              version: d.version,
+              values: Array.from(d.value, (v) => (Number.isNaN(v) ? null : v)),
+              quality: Array.from(d.quality, (c) => QUALITY_NAMES[c] ?? 'N'),
+              ...d.extra,
+            })),
+          };
+        }),
+      };
+    },
+  );
+};
+
+export default plugin;
