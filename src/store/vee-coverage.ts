@@ -10,11 +10,26 @@ export async function firstRawDays(db: VeeDb, pointIds: readonly number[]): Prom
   if (pointIds.length === 0) return new Map();
   const rows = await veeQuery<{ point_id: string | number; day: string }>(
     db,
-    `SELECT m.point_id, to_char(min(f.day), 'YYYY-MM-DD') AS day
-       FROM meter m
-       CROSS JOIN LATERAL (SELECT r.day FROM interval_raw r WHERE r.meter_id = m.id ORDER BY r.day LIMIT 1) f
-      WHERE m.point_id = ANY($1::bigint[])
-      GROUP BY m.point_id`,
+    // Index probes only, whatever the history: each meter's channels one by one (a skip scan of the primary key
+    // (meter_id, channel, day)), then the first day of each. Ordering a meter's rows by day instead read every row
+    // it ever stored (PGlite has no visibility map to answer from the index): 0.6–0.9 s for a month of 2,000 meters,
+    // growing with the months kept.
+    `WITH RECURSIVE ch AS (
+         SELECT m.id AS meter_id, m.point_id,
+                (SELECT min(r.channel) FROM interval_raw r WHERE r.meter_id = m.id) AS channel
+           FROM meter m
+          WHERE m.point_id = ANY($1::bigint[])
+         UNION ALL
+         SELECT ch.meter_id, ch.point_id,
+                (SELECT min(r.channel) FROM interval_raw r WHERE r.meter_id = ch.meter_id AND r.channel > ch.channel)
+           FROM ch
+          WHERE ch.channel IS NOT NULL)
+     SELECT ch.point_id, to_char(min(f.day), 'YYYY-MM-DD') AS day
+       FROM ch
+       CROSS JOIN LATERAL (SELECT min(r.day) AS day FROM interval_raw r
+                            WHERE r.meter_id = ch.meter_id AND r.channel = ch.channel) f
+      WHERE ch.channel IS NOT NULL
+      GROUP BY ch.point_id`,
     [pointIds],
   );
   return new Map(rows.map((r) => [Number(r.point_id), r.day]));

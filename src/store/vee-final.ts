@@ -372,6 +372,10 @@ function encodeVersions(rows: readonly { f: FinalDay; version: number }[], cause
   return out;
 }
 
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
 /** Thrown inside a save attempt when a row compared as current was superseded by another transaction meanwhile. */
 class SupersededMeanwhile extends Error {}
 
@@ -396,10 +400,12 @@ async function saveOnce(tx: Tx, finals: readonly FinalDay[], opts: SaveFinalsOpt
     `SELECT f.id, f.point_id, f.quantity_code, to_char(f.day, 'YYYY-MM-DD') AS day, f.version,
             f.locked_at IS NOT NULL AS locked, f.interval_s, f.slots, f.unit, f.notes, ${DIGEST_SQL} AS digest
        FROM vee_final f
-       JOIN unnest($1::bigint[], $2::smallint[], $3::date[]) AS k(p, q, d)
-         ON f.point_id = k.p AND f.quantity_code = k.q AND f.day = k.d
-      WHERE f.superseded_at IS NULL`,
-    [finals.map((f) => f.pointId), finals.map((f) => f.quantityCode), finals.map((f) => f.day)],
+      WHERE f.superseded_at IS NULL AND f.point_id = ANY($1::bigint[]) AND f.day = ANY($2::date[])
+        AND f.quantity_code = ANY($3::smallint[])`,
+    // Plain lists, not a join with unnest(...) of the keys: without statistics (PGlite never analyses) the planner
+    // merge-joined the keys against every current row, a cost that grew with the table (a month: ~9 s of the run).
+    // This form is an index scan of vee_final_day; rows outside the wanted keys are ignored below.
+    [unique(finals.map((f) => f.pointId)), unique(finals.map((f) => f.day)), unique(finals.map((f) => f.quantityCode))],
   );
   const byKey = new Map(
     current.map((r) => [keyOf({ pointId: Number(r.point_id), quantityCode: r.quantity_code, day: r.day }), r]),

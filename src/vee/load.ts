@@ -940,7 +940,9 @@ export async function loadLikeDayHistoryRange(
     const value = decodeFloat8ArraySend(r.value, `vee_final ${r.point_id}/${r.quantity_code}/${r.day}`);
     const quality = decodeBase64Bytes(r.quality);
     const usable = new Uint8Array(value.length);
-    for (let k = 0; k < usable.length; k++) usable[k] = quality[k] === Quality.A || quality[k] === Quality.S ? 1 : 0;
+    for (let k = 0; k < usable.length; k++) {
+      usable[k] = (quality[k] === Quality.A || quality[k] === Quality.S) && !Number.isNaN(value[k]) ? 1 : 0;
+    }
     const pointId = Number(r.point_id);
     stored.set(`${pointId}|${r.quantity_code}|${r.day}`, { day: r.day, value, usable });
     const codes = series.get(pointId) ?? new Set<number>();

@@ -4,12 +4,13 @@
  * method, reason and source per slot). One shape for all three — a series is a list of day arrays — so the
  * aggregation to hours or days and the CSV writer do not care which layer they got.
  */
+
+import { sql } from 'kysely';
 import { FronteiraError } from '../../domain/errors.ts';
 import { operatingDayStart } from '../../domain/time.ts';
 import { quantity } from '../../protocols/abnt14522/quantities.ts';
-import { readDayBlocks } from '../../store/day-blocks.ts';
 import { type Db, type MeterRow, metersOfPoint, type PointRow } from '../../store/registry.ts';
-import { getCurrentFinals } from '../../store/vee-final.ts';
+import { decodeFloat8ArraySend, getCurrentFinals } from '../../store/vee-final.ts';
 import { getValidations } from '../../store/vee-validated.ts';
 import {
   methodName,
@@ -33,8 +34,8 @@ export interface SeriesDay {
   value: Float64Array;
   /** Quality code per slot (vee Quality: raw slots are A or N). */
   quality: Uint8Array;
-  /** Layer-specific per-slot columns (names or numbers). */
-  extra: Record<string, (string | number)[]>;
+  /** Layer-specific per-slot columns (names or numbers; raw flags stay the stored bytes). */
+  extra: Record<string, ArrayLike<string | number>>;
   version?: number;
 }
 
@@ -55,6 +56,69 @@ function safe<T>(f: (c: number) => T, c: number): T | string {
   } catch {
     return String(c);
   }
+}
+
+/**
+ * The name of every byte code, looked up once: a month of final data is ~78,000 slots × 3 columns per request, too
+ * many for a catalogue lookup (and a try/catch) per slot.
+ */
+function byteNames(f: (c: number) => string): readonly string[] {
+  return Array.from({ length: 256 }, (_, c) => String(safe(f, c)));
+}
+const METHOD_BY_CODE = byteNames(methodName);
+const REASON_BY_CODE = byteNames(reasonName);
+const SOURCE_BY_CODE = byteNames(sourceName);
+
+interface RawDay {
+  meterId: number;
+  channel: number;
+  day: string;
+  intervalS: number;
+  slots: number;
+  value: Float64Array;
+  flags: Uint8Array;
+}
+
+/**
+ * The raw day blocks the API shows: values and flags only (pulses are not served), the value array in PostgreSQL's
+ * binary form (base64) instead of array text, which node-postgres would parse element by element into JS numbers
+ * and then into a Float64Array — that parse was the largest single cost of a month profile.
+ */
+async function readRawDays(db: Db, meterIds: readonly number[], from: string, to: string): Promise<RawDay[]> {
+  const r = await sql<{
+    meter_id: string;
+    channel: number;
+    day: string;
+    interval_s: number;
+    slots: number;
+    value: string;
+    flags: Uint8Array;
+  }>`
+    SELECT r.meter_id, r.channel, to_char(r.day, 'YYYY-MM-DD') AS day, r.interval_s, r.slots,
+           encode(array_send(r.value), 'base64') AS value, r.flags
+      FROM interval_raw r
+     WHERE r.meter_id = ANY(${[...meterIds]}::bigint[]) AND r.day BETWEEN ${from}::date AND ${to}::date
+     ORDER BY r.meter_id, r.channel, r.day`.execute(db);
+  return r.rows.map((row) => {
+    const what = `interval_raw meter ${row.meter_id} channel ${row.channel} ${row.day}`;
+    const value = decodeFloat8ArraySend(row.value, `${what} value`);
+    if (value.length !== row.slots || row.flags.length !== row.slots) {
+      throw new FronteiraError(
+        'FRONTEIRA_E_CONFLICT',
+        `${what}: arrays of ${value.length}/${row.flags.length} elements for ${row.slots} slots`,
+        { meterId: Number(row.meter_id), channel: row.channel, day: row.day },
+      );
+    }
+    return {
+      meterId: Number(row.meter_id),
+      channel: row.channel,
+      day: row.day,
+      intervalS: row.interval_s,
+      slots: row.slots,
+      value,
+      flags: new Uint8Array(row.flags.buffer, row.flags.byteOffset, row.flags.length),
+    };
+  });
 }
 
 function dayStartOf(day: string, zone: string): number {
@@ -94,9 +158,9 @@ export async function loadSeries(
       const reason: string[] = new Array(n);
       const source: string[] = new Array(n);
       for (let k = 0; k < n; k++) {
-        method[k] = String(safe(methodName, f.method[k]));
-        reason[k] = String(safe(reasonName, f.reason[k]));
-        source[k] = String(safe(sourceName, f.source[k]));
+        method[k] = METHOD_BY_CODE[f.method[k]];
+        reason[k] = REASON_BY_CODE[f.reason[k]];
+        source[k] = SOURCE_BY_CODE[f.source[k]];
       }
       s.days.push({
         day: f.day,
@@ -115,7 +179,7 @@ export async function loadSeries(
   const meters = metersInRange(await metersOfPoint(db, Number(point.id)), q.from, q.to, zone);
   if (meters.length === 0) return [];
   const meterOf = new Map(meters.map((m) => [Number(m.id), m]));
-  const blocks = await readDayBlocks(db, { fromDay: q.from, toDay: q.to, meterIds: [...meterOf.keys()] });
+  const blocks = await readRawDays(db, [...meterOf.keys()], q.from, q.to);
   const validated =
     q.layer === 'validated' ? await getValidations(db, [Number(point.id)], q.from, q.to) : ([] as const);
   const validatedOf = new Map<string, { severity: Uint8Array; rules: Uint32Array }>();
@@ -142,12 +206,8 @@ export async function loadSeries(
       series.set(key, s);
     }
     const quality = new Uint8Array(b.slots);
-    const flags: number[] = new Array(b.slots);
-    for (let k = 0; k < b.slots; k++) {
-      quality[k] = b.flags[k] & RAW_ACTUAL ? Quality.A : Quality.N;
-      flags[k] = b.flags[k];
-    }
-    const extra: SeriesDay['extra'] = { flags };
+    for (let k = 0; k < b.slots; k++) quality[k] = b.flags[k] & RAW_ACTUAL ? Quality.A : Quality.N;
+    const extra: SeriesDay['extra'] = { flags: b.flags };
     if (q.layer === 'validated') {
       const v = validatedOf.get(`${b.meterId}|${b.channel}|${b.day}`);
       const severity: string[] = new Array(b.slots);

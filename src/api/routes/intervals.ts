@@ -4,12 +4,12 @@
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { requirePoint } from '../../registry/service.ts';
-import { QUALITY_NAMES } from '../../vee/types.ts';
 import { Day, errorResponses } from '../schemas.ts';
 import { StringEnum } from '../views/common.ts';
 import { isoInZone } from '../views/time.ts';
 import { intervalsCsv } from './intervals-csv.ts';
 import { aggregate, checkSpan, loadSeries } from './intervals-data.ts';
+import { intervalsJson } from './intervals-json.ts';
 import { CodeParams } from './points.ts';
 
 /** A type list rather than anyOf: the serializer checks it with typeof instead of validating each element. */
@@ -112,6 +112,20 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
           )
           .send(intervalsCsv(point.code, q.layer, q.resolution, series, zone));
       }
+      const resolution = q.resolution;
+      if (resolution === '5min') {
+        // Written as text from the typed arrays (intervals-json.ts): a JSON string with a JSON content type goes
+        // out as it is, without the schema serializer.
+        const head = {
+          point: point.code,
+          timezone: zone,
+          layer: q.layer,
+          resolution,
+          from: q.from,
+          to: q.to,
+        };
+        return reply.type('application/json; charset=utf-8').send(intervalsJson(head, series));
+      }
       return {
         point: point.code,
         timezone: zone,
@@ -127,28 +141,13 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
             quantityCode: s.quantityCode,
             unit: s.unit,
           };
-          if (q.resolution !== '5min') {
-            return {
-              ...head,
-              rows: aggregate(s, q.resolution, zone).map((r) => ({
-                at: isoInZone(r.at, zone),
-                day: r.day,
-                value: r.value,
-                counts: r.counts,
-              })),
-            };
-          }
           return {
             ...head,
-            days: s.days.map((d) => ({
-              day: d.day,
-              intervalS: d.intervalS,
-              slots: d.slots,
-              firstEnd: isoInZone(d.firstEnd, zone),
-              version: d.version,
-              values: Array.from(d.value, (v) => (Number.isNaN(v) ? null : v)),
-              quality: Array.from(d.quality, (c) => QUALITY_NAMES[c] ?? 'N'),
-              ...d.extra,
+            rows: aggregate(s, resolution, zone).map((r) => ({
+              at: isoInZone(r.at, zone),
+              day: r.day,
+              value: r.value,
+              counts: r.counts,
             })),
           };
         }),

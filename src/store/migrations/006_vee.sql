@@ -119,3 +119,5 @@ CREATE TABLE vee_dirty (
   PRIMARY KEY (point_id, day)
 );
 CREATE INDEX vee_dirty_marked ON vee_dirty (marked_at);
+-- claimDirty takes the oldest days first.
+CREATE INDEX vee_dirty_day ON vee_dirty (day, point_id);

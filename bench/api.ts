@@ -1,0 +1,313 @@
+/**
+ * API benchmark (issue 5): `npm run bench:api [-- --points N] [--days N] [--from YYYY-MM-DD] [--layers raw,final]
+ * [--connections N] [--duration S] [--warmup S] [--baseline S] [--rates R,R] [--pool N] [--cpu-prof DIR]
+ * [--no-final-fixture]`.
+ *
+ * Target: with 10,000 points and one month of 5-min data on PostgreSQL, a point-month profile (3 channels) answers
+ * at p99 ≤ 50 ms under 50 concurrent clients, measured with a load tool in a second process over loopback.
+ *
+ * Setup (not timed against the target): a throwaway PostgreSQL cluster (test/helpers/pg-cluster.ts), migrated, with
+ * bench/lib/api-fixture.ts (10,000 points with one 3-channel meter, 30 days of raw day blocks = 900,000 interval_raw
+ * rows by binary COPY; the final layer for the same month unless --no-final-fixture) and a 'leitura' API token.
+ * Then three processes: this one (orchestration), the API (bench/lib/api-server-child.ts: startApiServer on the
+ * store, pool of --pool connections, logger off; under --cpu-prof DIR it writes a V8 CPU profile there) and the load
+ * tool (bench/lib/api-load-child.ts: autocannon, a new process per run). Per layer: a warm-up run, the measured run
+ * with --connections clients (closed loop: each asks again as soon as it is answered; this is what the target is
+ * judged on), then for reference a one-client run and open-loop runs of the same clients at --rates requests/s in
+ * total. Every request asks for a random point's month at 5-min resolution. Exit status 0 when every measured layer
+ * passes, 1 when one fails, 2 on an error.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openStore } from '../src/store/pool.ts';
+import { startCluster } from '../test/helpers/pg-cluster.ts';
+import { type ApiFixture, writeApiFixture } from './lib/api-fixture.ts';
+import type { LoadResult, LoadSpec } from './lib/api-load-child.ts';
+import type { ServerCpuMark, ServerMessage } from './lib/api-server-child.ts';
+import { figure, MB, verdict } from './lib/measure.ts';
+
+const TARGET_P99_MS = 50;
+const SERVER_CHILD = fileURLToPath(new URL('./lib/api-server-child.ts', import.meta.url));
+const LOAD_CHILD = fileURLToPath(new URL('./lib/api-load-child.ts', import.meta.url));
+
+type Layer = 'raw' | 'final';
+
+function positive(name: string, v: string | undefined, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: '${v}' is not an integer >= ${min}`);
+  return n;
+}
+
+function load3(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+}
+
+/** Busy and total jiffies of all CPUs (/proc/stat), to tell how much of the machine others used during a run. */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - f[3] - (f[4] ?? 0), total };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
+}
+
+function tsxArgs(file: string, extra: string[] = []): string[] {
+  return ['--import', 'tsx', ...extra, file];
+}
+
+interface ServerHandle {
+  url: string;
+  cpu(): Promise<ServerCpuMark>;
+  stop(): Promise<void>;
+}
+
+function startServer(databaseUrl: string, pool: number, cpuProfDir: string | undefined): Promise<ServerHandle> {
+  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...tsxArgs(SERVER_CHILD, prof), '--database-url', databaseUrl, '--pool', String(pool)],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const next = (kind: ServerMessage['kind']) =>
+    new Promise<ServerMessage>((resolve, reject) => {
+      const onMessage = (m: ServerMessage) => {
+        if (m.kind !== kind) return;
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      void exited.then((code) => reject(new Error(`API server child exited (${code}) before '${kind}'`)));
+    });
+  return next('ready').then((m) => ({
+    url: (m as Extract<ServerMessage, { kind: 'ready' }>).url,
+    cpu: async () => {
+      const p = next('cpu');
+      child.send({ cmd: 'cpu' });
+      return ((await p) as Extract<ServerMessage, { kind: 'cpu' }>).mark;
+    },
+    stop: async () => {
+      child.send({ cmd: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  }));
+}
+
+function runLoadChild(spec: LoadSpec): Promise<LoadResult> {
+  const child: ChildProcess = spawn(process.execPath, tsxArgs(LOAD_CHILD), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let result: LoadResult | undefined;
+    child.once('message', (r) => {
+      result = r as LoadResult;
+    });
+    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`load child exited (${code})`))));
+    child.send(spec);
+  });
+}
+
+/** One request checked by hand before any load: the shape a month profile must have. */
+async function checkProfile(url: string, fx: ApiFixture, layer: Layer, days: number): Promise<number> {
+  const code = fx.codes[Math.floor(fx.codes.length / 2)];
+  const res = await fetch(
+    `${url}/api/v1/points/${code}/intervals?layer=${layer}&from=${fx.from}&to=${fx.to}&resolution=5min`,
+    { headers: { authorization: `Bearer ${fx.token}` } },
+  );
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${layer} profile of ${code}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  const body = JSON.parse(text) as { series: { days: { values: (number | null)[]; quality: string[] }[] }[] };
+  const bad = (why: string) => new Error(`${layer} profile of ${code}: ${why}`);
+  if (body.series.length !== 3) throw bad(`${body.series.length} series, expected 3`);
+  for (const s of body.series) {
+    if (s.days.length !== days) throw bad(`a series of ${s.days.length} days, expected ${days}`);
+    for (const d of s.days) {
+      if (d.values.length !== 288 || d.values.some((v) => v === null) || d.quality.some((q) => q !== 'A')) {
+        throw bad('a day without 288 actual values');
+      }
+    }
+  }
+  return Buffer.byteLength(text);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      points: { type: 'string', default: '10000' },
+      days: { type: 'string', default: '30' },
+      from: { type: 'string', default: '2026-10-01' },
+      layers: { type: 'string', default: 'raw,final' },
+      connections: { type: 'string', default: '50' },
+      duration: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '5' },
+      baseline: { type: 'string', default: '10' },
+      pool: { type: 'string', default: '20' },
+      rates: { type: 'string', default: '10,25' },
+      seed: { type: 'string', default: 'bench-api' },
+      'cpu-prof': { type: 'string' },
+      'no-final-fixture': { type: 'boolean', default: false },
+    },
+  });
+  const points = positive('points', values.points);
+  const days = positive('days', values.days);
+  const connections = positive('connections', values.connections);
+  const duration = positive('duration', values.duration);
+  const warmup = positive('warmup', values.warmup, 0);
+  const baseline = positive('baseline', values.baseline, 0);
+  const pool = positive('pool', values.pool);
+  const rates = (values.rates as string)
+    .split(',')
+    .filter((r) => r.trim() !== '')
+    .map((r) => positive('rates', r.trim()));
+  const from = values.from as string;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new Error(`--from: '${from}' is not YYYY-MM-DD`);
+  const finalFixture = !values['no-final-fixture'];
+  const layers = (values.layers as string).split(',').map((l) => l.trim()) as Layer[];
+  for (const l of layers) {
+    if (l !== 'raw' && l !== 'final') throw new Error(`--layers: '${l}' is not raw or final`);
+    if (l === 'final' && !finalFixture) throw new Error('--layers final needs the final fixture');
+  }
+
+  process.stdout.write(
+    `# ${new Date().toISOString()}  node ${process.version}  ${cpus().length} x ${cpus()[0]?.model ?? '?'}  ` +
+      `${(totalmem() / 2 ** 30).toFixed(0)} GB  load average ${load3()}\n` +
+      `# npm run bench:api -- ${process.argv.slice(2).join(' ')}\n`,
+  );
+
+  const cluster = await startCluster();
+  let server: ServerHandle | undefined;
+  try {
+    const store = await openStore({ databaseUrl: cluster.url, maxConnections: 4 });
+    let fx: ApiFixture;
+    try {
+      fx = await writeApiFixture(store, { points, from, days, final: finalFixture });
+    } finally {
+      await store.close();
+    }
+    figure('fixture', 'registry (points, meters, token)', fx.registryMs / 1000, 's', `${points} points`);
+    figure(
+      'fixture',
+      'raw day blocks (binary COPY)',
+      fx.rawMs / 1000,
+      's',
+      `${fx.rawRows.toLocaleString('en-US')} rows`,
+    );
+    figure('fixture', 'interval_raw size', fx.rawBytes / MB, 'MB');
+    if (finalFixture) {
+      figure(
+        'fixture',
+        'final layer (INSERT … SELECT)',
+        fx.finalMs / 1000,
+        's',
+        `${fx.finalRows.toLocaleString('en-US')} rows`,
+      );
+      figure('fixture', 'vee_final size', fx.finalBytes / MB, 'MB');
+    }
+
+    server = await startServer(cluster.url, pool, values['cpu-prof']);
+    let ok = true;
+    for (const layer of layers) {
+      const size = await checkProfile(server.url, fx, layer, days);
+      const spec = (c: number, s: number, tag: string): LoadSpec => ({
+        url: server!.url,
+        token: fx.token,
+        codes: fx.codes,
+        layer,
+        from: fx.from,
+        to: fx.to,
+        connections: c,
+        durationS: s,
+        seed: `${values.seed}:${layer}:${tag}`,
+        timeoutS: 30,
+      });
+      const part = layer;
+      figure(part, 'response size (one profile)', size / 1024, 'KiB', '3 series × 30 days × 288 slots');
+      if (warmup > 0) await runLoadChild(spec(connections, warmup, 'warmup'));
+
+      const loadBefore = load3();
+      const m0 = machineCpu();
+      const c0 = await server.cpu();
+      const r = await runLoadChild(spec(connections, duration, 'measure'));
+      const c1 = await server.cpu();
+      const m1 = machineCpu();
+      const rps = r.requests / r.durationS;
+      figure(part, `requests/s (${connections} clients)`, rps, 'req/s', `${r.requests} in ${r.durationS.toFixed(1)} s`);
+      figure(part, 'latency p50', r.latencyMs.p50, 'ms');
+      figure(part, 'latency p90', r.latencyMs.p90, 'ms');
+      figure(part, 'latency p99', r.latencyMs.p99, 'ms');
+      figure(part, 'latency max', r.latencyMs.max, 'ms');
+      figure(part, 'errors / timeouts / non-2xx', `${r.errors} / ${r.timeouts} / ${r.non2xx}`);
+      figure(part, 'response bytes (mean)', r.requests > 0 ? r.bytes / r.requests / 1024 : 0, 'KiB');
+      figure(part, 'throughput', r.bytes / r.durationS / MB, 'MB/s');
+      const serverCpu = c1.cpuMs - c0.cpuMs;
+      const active = c1.elu.active - c0.elu.active;
+      const idle = c1.elu.idle - c0.elu.idle;
+      figure(part, 'API server CPU per request', r.requests > 0 ? serverCpu / r.requests : 0, 'ms');
+      figure(part, 'API server CPU', serverCpu / (r.durationS * 1000), 'cores');
+      figure(part, 'API event-loop utilisation', active / (active + idle), '');
+      figure(
+        part,
+        'machine CPU busy (all processes)',
+        (m1.busy - m0.busy) / (m1.total - m0.total),
+        '',
+        `${cpus().length} vCPUs`,
+      );
+      figure(part, 'load average before / after', `${loadBefore} / ${load3()}`);
+      const pass = r.latencyMs.p99 <= TARGET_P99_MS && r.errors === 0 && r.non2xx === 0 && r.requests > 0;
+      ok &&= pass;
+
+      if (baseline > 0) {
+        const b = await runLoadChild(spec(1, baseline, 'baseline'));
+        figure(part, 'one client: requests/s', b.requests / b.durationS, 'req/s');
+        figure(
+          part,
+          'one client: latency p50 / p99',
+          `${b.latencyMs.p50.toFixed(1)} / ${b.latencyMs.p99.toFixed(1)}`,
+          'ms',
+        );
+      }
+      for (const rate of rates) {
+        // Open loop: the same clients, but together asking `rate` profiles a second (people at a screen rather than
+        // a loop that asks again the moment it is answered).
+        const o = await runLoadChild({ ...spec(connections, duration, `rate${rate}`), overallRate: rate });
+        figure(
+          part,
+          `at ${rate} req/s: p50 / p99 / max`,
+          `${o.latencyMs.p50.toFixed(1)} / ${o.latencyMs.p99.toFixed(1)} / ${o.latencyMs.max.toFixed(1)}`,
+          'ms',
+          `${connections} clients, ${(o.requests / o.durationS).toFixed(1)} req/s done, ${o.errors + o.non2xx} failed`,
+        );
+      }
+      verdict(
+        part,
+        `${layer} month profile p99 ${r.latencyMs.p99.toFixed(1)} ms (<= ${TARGET_P99_MS} ms) with ${connections} ` +
+          `clients, ${rps.toFixed(0)} req/s, ${r.errors + r.non2xx} failed`,
+        pass,
+      );
+    }
+    return ok ? 0 : 1;
+  } finally {
+    await server?.stop().catch(() => {});
+    cluster.stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`bench:api: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 2;
+  },
+);
