@@ -20,7 +20,6 @@ import { Method, Quality, Reason, Source } from '../src/vee/types.ts';
 import { quiet, registerFleet } from './helpers/collect.ts';
 import { backends } from './helpers/stores.ts';
 
-
 const HOUR = 3_600_000;
 
 /** A 2-meter fleet whose only point has a principal (index 0) and a retaguarda (index 1). */

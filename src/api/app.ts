@@ -18,6 +18,7 @@ import { routeModules } from './routes/index.ts';
 import { systemRoutes } from './routes/system.ts';
 import { ErrorResponse } from './schemas.ts';
 import { API_VERSION } from './version.ts';
+import { webUi } from './web.ts';
 import './types.ts';
 
 export interface ApiOptions {
@@ -126,5 +127,6 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(systemRoutes);
   for (const module of routeModules) await app.register(module, { prefix: API_PREFIX });
+  await app.register(webUi);
   return app;
 }
