@@ -3,10 +3,12 @@
  * one already), runs every *.test.ts under src/ and test/ with node:test, and stops the cluster whatever happens.
  * Extra arguments are passed to node --test (e.g. a file list to run only those).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Cluster, startCluster } from '../test/helpers/pg-cluster.ts';
+// The browser e2e test drives the built UI: build it once when there is no build yet.
+import './ensure-web.ts';
 
 function findTests(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -19,11 +21,6 @@ function findTests(dir: string, out: string[] = []): string[] {
 
 const args = process.argv.slice(2);
 const files = args.some((a) => a.endsWith('.ts')) ? [] : [...findTests('src'), ...findTests('test')].sort();
-// The browser e2e test drives the built UI: build it once when there is no build yet.
-if (!existsSync('web/dist/index.html')) {
-  const build = spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
-}
 let cluster: Cluster | null = null;
 const env = { ...process.env };
 if (!env.FRONTEIRA_TEST_DATABASE_URL) {
