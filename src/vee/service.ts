@@ -113,6 +113,10 @@ export async function loadVeeContext(store: Store | Tx, now?: number): Promise<V
   return { versions, calendar, now };
 }
 
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 async function dbNow(tx: Tx): Promise<Date> {
   const [r] = await veeQuery<{ t: Date }>(tx, 'SELECT clock_timestamp() AS t');
   return r.t;
@@ -219,6 +223,8 @@ export async function runVeeRange(store: Store, opts: RunRangeOptions): Promise<
         return r;
       });
       addInto(report, r);
+      // PGlite runs every statement on the main thread: give the API and the collector a turn between batches.
+      await yieldToLoop();
     }
     opts.onProgress?.(day, i + 1, days.length);
   }
@@ -268,6 +274,7 @@ export async function runDirty(
       return rows.length;
     });
     if (claimed === 0) break;
+    await yieldToLoop();
   }
   report.ms = performance.now() - started;
   if (report.pointDays > 0) {
