@@ -39,9 +39,16 @@ import { HolidayCalendar, type HolidayCalendarSpec } from './calendar.ts';
 import { comparePoint, type PointDayComparison } from './compare.ts';
 import { editContext, runVeeDayLazy } from './day.ts';
 import { describeEdit, parseEditRequest } from './edits.ts';
-import { inputKey, loadDailyHistory, loadLikeDayHistory, loadVeeInputs } from './load.ts';
+import { inputKey, loadDailyHistoryRange, loadLikeDayHistory, loadVeeInputs } from './load.ts';
 import { isDay, type ParamVersion, type ResolvedParams, resolveParams } from './params.ts';
-import { countQualities, type FinalDay, type QualityCounts, type ValidationResult } from './types.ts';
+import {
+  countQualities,
+  type DailyHistory,
+  type FinalDay,
+  type QualityCounts,
+  type ValidationInput,
+  type ValidationResult,
+} from './types.ts';
 
 export interface VeeRunReport {
   pointDays: number;
@@ -72,6 +79,8 @@ export interface RunRangeOptions {
   pointIds?: number[];
   /** Points per transaction (default 250). */
   batchPoints?: number;
+  /** Days read together per transaction (default 7). */
+  windowDays?: number;
   cause?: string;
   now?: number;
   logger?: Logger;
@@ -133,27 +142,61 @@ export async function runPointDays(
   pointIds: readonly number[],
   cause = 'vee',
 ): Promise<VeeRunReport & { finals: FinalDay[] }> {
+  if (pointIds.length === 0) return { ...emptyReport(), finals: [] };
+  const pre = await preloadWindow(tx, ctx, pointIds, day, day);
+  return computePointDays(tx, ctx, day, pointIds, pre, cause);
+}
+
+/** What a batch of points needs over a window of days, read in a few statements. */
+interface WindowData {
+  inputs: Map<string, ValidationInput>;
+  daily: Map<string, Map<number, DailyHistory[]>>;
+  edits: Map<string, ManualEdit[]>;
+}
+
+async function preloadWindow(
+  tx: Tx,
+  ctx: VeeContext,
+  pointIds: readonly number[],
+  from: string,
+  to: string,
+): Promise<WindowData> {
+  const inputs = await loadVeeInputs(tx, pointIds, from, to, { now: ctx.now });
+  const daily = await loadDailyHistoryRange(tx, pointIds, from, to, { calendar: ctx.calendar });
+  const edits = new Map<string, ManualEdit[]>();
+  for (const e of await listEdits(tx, { pointIds }, from, to, { includeReversed: false })) {
+    const k = inputKey(e.pointId, e.day);
+    const l = edits.get(k);
+    if (l) l.push(e);
+    else edits.set(k, [e]);
+  }
+  return { inputs, daily, edits };
+}
+
+/**
+ * VEE of some points on one day from preloaded data, stored in the caller's transaction. Like-day history is read
+ * from the store when a day needs it, so it sees the days this transaction has already stored.
+ */
+async function computePointDays(
+  tx: Tx,
+  ctx: VeeContext,
+  day: string,
+  pointIds: readonly number[],
+  pre: WindowData,
+  cause: string,
+): Promise<VeeRunReport & { finals: FinalDay[] }> {
   const report = emptyReport();
   const finals: FinalDay[] = [];
-  if (pointIds.length === 0) return { ...report, finals };
-  const inputs = await loadVeeInputs(tx, pointIds, day, day, { now: ctx.now });
-  const daily = await loadDailyHistory(tx, pointIds, day, { calendar: ctx.calendar });
-  const edits = await listEdits(tx, { pointIds }, day, day, { includeReversed: false });
-  const editsOf = new Map<number, ManualEdit[]>();
-  for (const e of edits) {
-    const l = editsOf.get(e.pointId);
-    if (l) l.push(e);
-    else editsOf.set(e.pointId, [e]);
-  }
+  const daily = pre.daily.get(day);
   const validations: ValidationResult[] = [];
   const applied: ResolvedParams['applied'][] = [];
   for (const pid of pointIds) {
-    const base = inputs.get(inputKey(pid, day));
+    const base = pre.inputs.get(inputKey(pid, day));
     if (!base || base.channels.length === 0) continue;
-    const input = { ...base, history: daily.get(pid) ?? null };
+    const input = { ...base, history: daily?.get(pid) ?? null };
     const resolved = resolveParams(ctx.versions, input.point, day);
     const res = await runVeeDayLazy(
-      { input, params: resolved.params, calendar: ctx.calendar, edits: editsOf.get(pid) ?? [] },
+      { input, params: resolved.params, calendar: ctx.calendar, edits: pre.edits.get(inputKey(pid, day)) ?? [] },
       async () =>
         (await loadLikeDayHistory(tx, [pid], day, resolved.params.estimation.LD.weeks, { calendar: ctx.calendar })).get(
           pid,
@@ -204,29 +247,38 @@ export async function runVeeRange(store: Store, opts: RunRangeOptions): Promise<
   for (let d = opts.from; d <= opts.to && d < today; d = addDays(d, 1)) days.push(d);
   if (days.length === 0) throw argError('from', `${opts.from} is not over yet: VEE runs on closed operating days`);
   const firstDay = await firstRawDays(store.db, ids);
-  for (let i = 0; i < days.length; i++) {
-    const day = days[i];
+  const windowDays = Math.max(1, opts.windowDays ?? 7);
+  for (let w = 0; w < days.length; w += windowDays) {
+    const window = days.slice(w, w + windowDays);
+    const last = window[window.length - 1];
     const due = ids.filter((id) => {
       const f = firstDay.get(id);
-      return f !== undefined && f <= day;
+      return f !== undefined && f <= last;
     });
     for (let j = 0; j < due.length; j += batch) {
       const chunk = due.slice(j, j + batch);
       const r = await withTransaction(store, async (tx) => {
         const before = await dbNow(tx);
-        const r = await runPointDays(tx, ctx, day, chunk, opts.cause ?? 'vee');
-        await clearDirtyFor(
-          tx,
-          chunk.map((pointId) => ({ pointId, day })),
-          before,
-        );
-        return r;
+        // One read of points, meters, raw data, V08 history and edits for the whole window; then day by day, oldest
+        // first, each day stored before the next so like-day estimation sees it. [I] The V08 history of a day is
+        // what was stored before the window began: a same-class day inside the window (only a holiday can be less
+        // than 7 days back) counts from the next run on. V08 only reports; the final series do not depend on it.
+        const pre = await preloadWindow(tx, ctx, chunk, window[0], last);
+        const out = emptyReport();
+        const done: { pointId: number; day: string }[] = [];
+        for (const day of window) {
+          const pids = chunk.filter((id) => (firstDay.get(id) as string) <= day);
+          addInto(out, await computePointDays(tx, ctx, day, pids, pre, opts.cause ?? 'vee'));
+          for (const pointId of pids) done.push({ pointId, day });
+        }
+        await clearDirtyFor(tx, done, before);
+        return out;
       });
       addInto(report, r);
       // PGlite runs every statement on the main thread: give the API and the collector a turn between batches.
       await yieldToLoop();
     }
-    opts.onProgress?.(day, i + 1, days.length);
+    opts.onProgress?.(last, Math.min(w + windowDays, days.length), days.length);
   }
   report.ms = performance.now() - started;
   opts.logger?.info(
