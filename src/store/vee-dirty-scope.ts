@@ -4,6 +4,7 @@
  * recomputed. Row-at-a-time marking lives in vee-dirty.ts.
  */
 import type { ParamScope } from '../vee/params.ts';
+import { DIRTY_UPSERT } from './vee-dirty.ts';
 import { checkDayArg, checkIds, type VeeDb, veeQuery } from './vee-final.ts';
 
 /**
@@ -24,7 +25,7 @@ export async function markDirtyForScope(db: VeeDb, scope: ParamScope, from: stri
          JOIN metering_point p ON p.id = mt.point_id
         WHERE r.day >= $1::date
           AND ($2 = 'global' OR ($2 = 'group' AND $3 = ANY (p.tags)) OR ($2 = 'point' AND p.code = $3))
-       ON CONFLICT (point_id, day) DO UPDATE SET reason = EXCLUDED.reason, marked_at = EXCLUDED.marked_at
+       ${DIRTY_UPSERT}
        RETURNING 1
      ) SELECT count(*)::int AS n FROM m`,
     [from, kind, name, reason],

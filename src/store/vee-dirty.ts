@@ -22,7 +22,8 @@ export interface DirtyRow extends DirtyMark {
   markedAtUs: number;
 }
 
-const UPSERT = `ON CONFLICT (point_id, day) DO UPDATE
+/** How a mark meets an existing one: the newer reason, and a marked_at strictly later than the stored one. */
+export const DIRTY_UPSERT = `ON CONFLICT (point_id, day) DO UPDATE
    SET reason = EXCLUDED.reason,
        marked_at = GREATEST(EXCLUDED.marked_at, vee_dirty.marked_at + interval '1 microsecond')`;
 
@@ -54,7 +55,7 @@ export async function markDirty(db: VeeDb, marks: readonly DirtyMark[]): Promise
        SELECT p, d, r, clock_timestamp()
          FROM unnest($1::bigint[], $2::date[], $3::text[]) WITH ORDINALITY AS v(p, d, r, n)
         ORDER BY n
-       ${UPSERT}
+       ${DIRTY_UPSERT}
        RETURNING 1
      ) SELECT count(*)::int AS n FROM m`,
     [list.map((m) => m.pointId), list.map((m) => m.day), list.map((m) => m.reason)],
@@ -85,7 +86,7 @@ export async function markDirtyForMeters(
          FROM unnest($1::bigint[], $2::date[]) AS v(m, d)
          JOIN meter mt ON mt.id = v.m
         ORDER BY mt.point_id, v.d
-       ${UPSERT}
+       ${DIRTY_UPSERT}
        RETURNING 1
      ) SELECT count(*)::int AS n FROM m`,
     [list.map((x) => x.meterId), list.map((x) => x.day), reason],
@@ -179,7 +180,7 @@ export async function markIngestDirty(
        SELECT DISTINCT ON (mt.point_id, d.d) mt.point_id, d.d, 'ingest', clock_timestamp()
          FROM d JOIN meter mt ON mt.id = d.m
         ORDER BY mt.point_id, d.d
-       ${UPSERT}
+       ${DIRTY_UPSERT}
        RETURNING 1
      ) SELECT count(*)::int AS n FROM m`,
     [

@@ -392,7 +392,6 @@ export interface EditOutcome {
   edit: ManualEdit;
   /** The series' current version after the edit was applied. */
   final: FinalDay;
-  saved: SavedFinal | null;
 }
 
 async function currentFinal(tx: Tx, pointId: number, q: number, day: string): Promise<FinalDay | null> {
@@ -455,7 +454,7 @@ export async function submitEdit(store: Store, pointId: number, body: unknown, a
     const r = await runPointDays(tx, ctx, day, [pointId], `edit:${edit.id}`);
     const after = r.finals.find((f) => f.quantityCode === req.quantityCode) ?? before;
     await auditAfter(tx, edit, before, after, actor, 'apply');
-    return { edit, final: (await currentFinal(tx, pointId, req.quantityCode, day)) ?? after, saved: null };
+    return { edit, final: (await currentFinal(tx, pointId, req.quantityCode, day)) ?? after };
   });
 }
 
@@ -477,7 +476,7 @@ export async function reverseManualEdit(
     if (before && after) await auditAfter(tx, edit, before, after, actor, 'reverse');
     const final = (await currentFinal(tx, old.pointId, old.quantityCode, old.day)) ?? after;
     if (!final) throw new FronteiraError('FRONTEIRA_E_NOT_FOUND', `series of edit ${id} is gone`);
-    return { edit, final, saved: null };
+    return { edit, final };
   });
 }
 
