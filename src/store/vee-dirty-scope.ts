@@ -19,12 +19,16 @@ export async function markDirtyForScope(db: VeeDb, scope: ParamScope, from: stri
     db,
     `WITH m AS (
        INSERT INTO vee_dirty (point_id, day, reason, marked_at)
-       SELECT DISTINCT mt.point_id, r.day, $4, clock_timestamp()
-         FROM interval_raw r
-         JOIN meter mt ON mt.id = r.meter_id
-         JOIN metering_point p ON p.id = mt.point_id
-        WHERE r.day >= $1::date
-          AND ($2 = 'global' OR ($2 = 'group' AND $3 = ANY (p.tags)) OR ($2 = 'point' AND p.code = $3))
+       -- DISTINCT before clock_timestamp(): a volatile column would make every row distinct, and one statement
+       -- may not upsert the same key twice.
+       SELECT k.point_id, k.day, $4, clock_timestamp()
+         FROM (SELECT DISTINCT mt.point_id, r.day
+                 FROM interval_raw r
+                 JOIN meter mt ON mt.id = r.meter_id
+                 JOIN metering_point p ON p.id = mt.point_id
+                WHERE r.day >= $1::date
+                  AND ($2 = 'global' OR ($2 = 'group' AND $3 = ANY (p.tags)) OR ($2 = 'point' AND p.code = $3))
+                ORDER BY 1, 2) k
        ${DIRTY_UPSERT}
        RETURNING 1
      ) SELECT count(*)::int AS n FROM m`,
