@@ -136,3 +136,78 @@ test('sessions, events, tasks and schedules: shapes, auth and malformed input', 
   assert.equal(sch.json().engine, true);
   assert.deepEqual(sch.json().items, []);
 });
+
+test('instant values of a point and failing meters: what the last reads said', async () => {
+  const serial = meters[0].serial;
+  const code = (
+    await store.db
+      .selectFrom('metering_point')
+      .select('code')
+      .where('id', '=', meters[0].point_id)
+      .executeTakeFirstOrThrow()
+  ).code;
+  assert.equal((await h.get(`/api/v1/points/${code}/instant`)).statusCode, 401);
+  assert400(await h.get('/api/v1/points/nope/instant', leitura), 'params.code');
+  assert.equal((await h.get('/api/v1/points/ZZZZZZZZZZZZZ/instant', leitura)).statusCode, 404);
+  // 'ler agora' reads the mass memory only: store what a standard reading (0x14 + registers) would have left.
+  const empty = (await h.get(`/api/v1/points/${code}/instant`, leitura)).json();
+  assert.deepEqual(empty.instant, []);
+  const { insertSnapshots } = await import('../src/store/snapshots.ts');
+  const meterId = Number(meters[0].id);
+  const instant = (at: string, volts: number) => ({
+    meterId,
+    sessionId: null,
+    kind: 'instant' as const,
+    group: 0,
+    at: new Date(at),
+    data: { voltagePhaseV: [volts, volts, volts], frequencyHz: 60 },
+  });
+  await insertSnapshots(store.db, [
+    instant('2026-11-20T09:00:00Z', 126.9),
+    instant('2026-11-20T10:00:00Z', 127.4),
+    {
+      meterId,
+      sessionId: null,
+      kind: 'registers_current',
+      group: 0,
+      at: new Date('2026-11-20T10:00:00Z'),
+      data: { channels: [{ channel: 1, quantityCode: 1, totalRaw: 123456, energy: 1234.56 }] },
+    },
+  ]);
+  const inst = await h.get(`/api/v1/points/${code}/instant`, leitura);
+  assert.equal(inst.statusCode, 200, inst.body);
+  const body = inst.json();
+  assert.equal(body.point, code);
+  assert.equal(body.instant.length, 1, 'the newest instant values per meter and group');
+  assert.equal(body.instant[0].meterSerial, serial);
+  assert.equal(body.instant[0].at, '2026-11-20T10:00:00.000Z');
+  assert.deepEqual(body.instant[0].data.voltagePhaseV, [127.4, 127.4, 127.4]);
+  assert.equal(body.registers.length, 1);
+  assert.equal(body.registers[0].data.channels[0].energy, 1234.56);
+
+  assert.equal((await h.get('/api/v1/meters/failing')).statusCode, 401);
+  assert400(await h.get('/api/v1/meters/failing?minFailures=0', leitura), 'query.minFailures');
+  assert.equal((await h.get('/api/v1/meters/failing', leitura)).json().total, 0);
+  const { noteSessions } = await import('../src/store/collect-state.ts');
+  const fail = (at: string) => ({
+    meterId: Number(meters[0].id),
+    at: new Date(at),
+    ok: false,
+    error: 'FRONTEIRA_E_TIMEOUT: no answer to ENQ',
+    driftS: null,
+    lastReset: null,
+    penultimateReset: null,
+  });
+  await noteSessions(store.db, [fail('2026-11-20T10:00:00Z')]);
+  await noteSessions(store.db, [fail('2026-11-20T11:00:00Z')]);
+  const failing = (await h.get('/api/v1/meters/failing', leitura)).json();
+  assert.equal(failing.total, 1);
+  assert.equal(failing.items[0].meterSerial, serial);
+  assert.equal(failing.items[0].pointCode, code);
+  assert.equal(failing.items[0].failures, 2);
+  assert.equal(failing.items[0].lastError, 'FRONTEIRA_E_TIMEOUT: no answer to ENQ');
+  assert.equal(failing.items[0].lastAttemptAt, '2026-11-20T11:00:00.000Z');
+  assert.ok(failing.items[0].lastOkAt, 'the read-now session was good');
+  assert.equal((await h.get('/api/v1/meters/failing?minFailures=3', leitura)).json().total, 0);
+  assert.equal((await h.get('/api/v1/meters/failing?tag=no-such-tag', leitura)).json().total, 0);
+});

@@ -220,6 +220,35 @@ export interface SessionDetail extends Session {
   frames: Frame[];
 }
 
+/** GET /meters/failing: a meter whose last reads failed. */
+export interface FailingMeter {
+  pointCode: string;
+  pointName: string;
+  meterSerial: string;
+  role: string;
+  failures: number;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  lastOkAt: string | null;
+  lastSessionId: number | null;
+}
+
+/** GET /points/:code/instant: a stored snapshot of what a meter reported. */
+export interface MeterSnapshot {
+  meterSerial: string;
+  role: string;
+  group: number;
+  at: string;
+  sessionId: number | null;
+  data: Record<string, unknown>;
+}
+
+export interface PointInstant {
+  point: string;
+  instant: MeterSnapshot[];
+  registers: MeterSnapshot[];
+}
+
 export interface MeterEvent {
   id: number;
   meterSerial: string;

@@ -7,6 +7,7 @@ import auth from './auth.ts';
 import channels from './channels.ts';
 import completeness from './completeness.ts';
 import intervals from './intervals.ts';
+import meterStatus from './meter-status.ts';
 import meters from './meters.ts';
 import points from './points.ts';
 import registry from './registry.ts';
@@ -19,6 +20,7 @@ export const routeModules: FastifyPluginAsyncTypebox[] = [
   auth,
   users,
   points,
+  meterStatus,
   meters,
   channels,
   registry,

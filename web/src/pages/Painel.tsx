@@ -1,8 +1,8 @@
 /**
  * Painel: what an analyst checks first each morning — completeness of yesterday and today (total and per point),
- * meters whose reads failed in the last 24 hours and why, open gaps and their state, recent events.
+ * meters whose last reads failed (in a row) and why, open gaps and their state, recent events.
  */
-import { type Gap, get, type MeterEvent, type Page, type PointCompleteness, type Session } from '../api.ts';
+import { type FailingMeter, type Gap, get, type MeterEvent, type Page, type PointCompleteness } from '../api.ts';
 import { eventText } from '../components/events.ts';
 import { PctBadge, Section, StatusBadge, useAsync, View } from '../components/ui.tsx';
 import { addDays, fmtDateTime, fmtDay, today } from '../format.ts';
@@ -30,15 +30,7 @@ export function Painel() {
     () => get<Page<PointCompleteness>>('/completeness', { from: yday, to: day, limit: 1000 }),
     [day],
   );
-  const failed = useAsync(
-    () =>
-      get<Page<Session>>('/sessions', {
-        status: ['failed'],
-        from: new Date(Date.now() - 86_400_000).toISOString(),
-        limit: 500,
-      }),
-    [],
-  );
+  const failed = useAsync(() => get<Page<FailingMeter>>('/meters/failing', { limit: 50 }), []);
   const gaps = useAsync(() => get<Page<Gap>>('/gaps', { state: ['pending', 'retrying'], limit: 50 }), []);
   const events = useAsync(() => get<Page<MeterEvent>>('/events', { limit: 15 }), []);
 
@@ -104,7 +96,7 @@ export function Painel() {
       <div class="grid2">
         <Section title={t.painel.failing}>
           <View state={failed} isEmpty={(d) => d.items.length === 0} empty={t.painel.failingEmpty}>
-            {(d) => <FailingMeters sessions={d.items} />}
+            {(d) => <FailingMeters meters={d.items} />}
           </View>
         </Section>
         <Section title={t.painel.gaps}>
@@ -180,13 +172,7 @@ export function Painel() {
   );
 }
 
-function FailingMeters({ sessions }: { sessions: Session[] }) {
-  const byMeter = new Map<string, { s: Session; n: number }>();
-  for (const s of sessions) {
-    const e = byMeter.get(s.meterSerial);
-    if (e) e.n++;
-    else byMeter.set(s.meterSerial, { s, n: 1 });
-  }
+function FailingMeters({ meters }: { meters: FailingMeter[] }) {
   return (
     <div class="table-wrap">
       <table>
@@ -196,22 +182,24 @@ function FailingMeters({ sessions }: { sessions: Session[] }) {
             <th>{t.sessions.point}</th>
             <th>{t.painel.failures}</th>
             <th>{t.painel.lastError}</th>
+            <th>{t.painel.lastOk}</th>
           </tr>
         </thead>
         <tbody>
-          {[...byMeter.values()].map(({ s, n }) => (
-            <tr key={s.meterSerial}>
+          {meters.map((m) => (
+            <tr key={m.meterSerial}>
               <td>
-                <a href={href('/leituras', { meter: s.meterSerial, status: 'failed' })}>{s.meterSerial}</a>
+                <a href={href('/leituras', { meter: m.meterSerial, status: 'failed' })}>{m.meterSerial}</a>
               </td>
               <td>
-                <a href={href(`/ponto/${s.pointCode}`)}>{s.pointCode}</a>
+                <a href={href(`/ponto/${m.pointCode}`)}>{m.pointCode}</a>
               </td>
-              <td class="num">{n}</td>
+              <td class="num">{m.failures}</td>
               <td class="detail">
-                {fmtDateTime(s.startedAt)} — {s.failureStep ? `${s.failureStep}: ` : ''}
-                {s.errorMessage ?? s.errorCode ?? ''}
+                {m.lastAttemptAt ? `${fmtDateTime(m.lastAttemptAt)} — ` : ''}
+                {m.lastError ?? ''}
               </td>
+              <td>{m.lastOkAt ? fmtDateTime(m.lastOkAt) : t.painel.never}</td>
             </tr>
           ))}
         </tbody>

@@ -226,7 +226,7 @@ export function Ponto({ code, me }: { code: string; me: Me }) {
               <Meters meters={p.meters} />
               <div class="grid2">
                 <Clock sessions={sessions.data?.items ?? []} events={events.data?.items ?? []} />
-                <Instant sessions={sessions.data?.items ?? []} />
+                <Instant code={code} />
               </div>
               <View state={events}>{(d) => <Events events={d.items} />}</View>
             </>

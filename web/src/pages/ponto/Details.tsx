@@ -6,9 +6,10 @@ import {
   get,
   type Meter,
   type MeterEvent,
+  type MeterSnapshot,
   type Page,
+  type PointInstant,
   type Session,
-  type SessionDetail,
 } from '../../api.ts';
 import { eventText } from '../../components/events.ts';
 import { Section, StatusBadge, useAsync, View } from '../../components/ui.tsx';
@@ -170,59 +171,56 @@ export function Clock({ sessions, events }: { sessions: Session[]; events: Meter
   );
 }
 
-const INSTANT_CODE = 0x14;
-
-/** Sessions looked at (newest first) for a 0x14 answer: not every sequence reads the instant values. */
-const INSTANT_LOOKBACK = 5;
-
-/** The decoded answer to command 0x14 (grandezas instantâneas) of the newest session that read it. */
-export function Instant({ sessions }: { sessions: Session[] }) {
-  const candidates = sessions.filter((s) => s.status === 'ok').slice(0, INSTANT_LOOKBACK);
-  const state = useAsync(async () => {
-    for (const c of candidates) {
-      const d = await get<SessionDetail>(`/sessions/${c.id}`, { frameLimit: 5000 });
-      const frame = d.frames.find((f) => f.direction === 'rx' && f.code === INSTANT_CODE && !f.error);
-      if (frame) return { session: d, frame };
-    }
-    return null;
-  }, [candidates.map((c) => c.id).join(',')]);
+/** The newest instantaneous values (command 0x14) and register totals each meter of the point reported. */
+export function Instant({ code }: { code: string }) {
+  const state = useAsync(() => get<PointInstant>(`/points/${code}/instant`), [code]);
   return (
     <Section title={t.ponto.instant}>
-      <View state={state} isEmpty={(d) => d === null} empty={t.ponto.instantEmpty}>
-        {(d) =>
-          d && (
-            <div>
-              <p>
-                {t.sessions.meter} {d.session.meterSerial} · {fmtDateTime(d.frame.at)}
-              </p>
-              <InstantValues summary={d.frame.summary} />
-            </div>
-          )
-        }
+      <View
+        state={state}
+        isEmpty={(d) => d.instant.length === 0 && d.registers.length === 0}
+        empty={t.ponto.instantEmpty}
+      >
+        {(d) => (
+          <div>
+            {d.instant.map((s) => (
+              <SnapshotValues key={`i${s.meterSerial}${s.group}`} s={s} />
+            ))}
+            {d.registers.length > 0 && <h3>{t.ponto.registers}</h3>}
+            {d.registers.map((s) => (
+              <SnapshotValues key={`r${s.meterSerial}${s.group}`} s={s} />
+            ))}
+          </div>
+        )}
       </View>
     </Section>
   );
 }
 
-function InstantValues({ summary }: { summary: string }) {
-  let obj: Record<string, unknown> | null = null;
-  try {
-    const v = JSON.parse(summary);
-    if (v && typeof v === 'object' && !Array.isArray(v)) obj = v as Record<string, unknown>;
-  } catch {
-    obj = null;
-  }
-  if (!obj) return <code class="block">{summary}</code>;
+function SnapshotValues({ s }: { s: MeterSnapshot }) {
   return (
-    <dl class="values">
-      {Object.entries(obj).map(([k, v]) => (
-        <div key={k}>
-          <dt>{k}</dt>
-          <dd>{typeof v === 'number' ? fmtNum(v, 3) : typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
-        </div>
-      ))}
-    </dl>
+    <div>
+      <p>
+        {t.sessions.meter} {s.meterSerial} ({s.role}) · {fmtDateTime(s.at)}
+      </p>
+      <dl class="values">
+        {Object.entries(s.data).map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{valueText(v)}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
   );
+}
+
+function valueText(v: unknown): string {
+  if (typeof v === 'number') return fmtNum(v, 3);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null))
+    return v.map((x) => (x === null ? '—' : fmtNum(x, 3))).join(' · ');
+  if (v === null || v === undefined) return '—';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 export function Events({ events }: { events: MeterEvent[] }) {
