@@ -8,6 +8,7 @@
  * hour is judged only when both meters hold every slot of it and not both are below minHourEnergy; a hour not
  * judged breaks a run; the daily figure sums the hours judged complete on both meters.
  */
+import { diffPercent } from '../compare.ts';
 import { slotsPerHour } from '../slots.ts';
 import {
   type ChannelState,
@@ -28,9 +29,11 @@ import {
 
 const V11 = 11;
 
+/** |difference| in % of the principal (of the retaguarda when the principal is zero), as the comparison report
+ * shows it; 0 when both are zero, so two idle meters agree. */
 function pctDiff(p: number, r: number): number {
-  const ref = Math.abs(p) > 0 ? Math.abs(p) : Math.abs(r);
-  return ref > 0 ? (100 * Math.abs(p - r)) / ref : 0;
+  const d = diffPercent(p, r);
+  return Number.isNaN(d) ? 0 : Math.abs(d);
 }
 
 /** The role's channel of that quantity, a usable one first. */
