@@ -1,7 +1,7 @@
 /** Starts bench/fleet-child.ts in its own process and talks to it over IPC. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FleetReady, FleetStopped } from '../fleet-child.ts';
+import type { FleetCpu, FleetReady, FleetStopped } from '../fleet-child.ts';
 
 const CHILD = fileURLToPath(new URL('../fleet-child.ts', import.meta.url));
 
@@ -12,6 +12,8 @@ export interface FleetProcess {
   addresses: string[];
   /** The child's own time to build the fleet and listen. */
   startMs: number;
+  /** The child's CPU since it was ready. */
+  cpu(): Promise<FleetCpu>;
   /** Stops the fleet; resolves with the child's figures (null if it did not report them). */
   stop(): Promise<FleetStopped | null>;
 }
@@ -28,18 +30,21 @@ export async function startFleetProcess(opts: {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let stopped: FleetStopped | null = null;
+  const cpuWaiters: ((c: FleetCpu) => void)[] = [];
   const ready = await new Promise<FleetReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('fleet child did not become ready within 120 s')), 120_000);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`fleet child exited before it was ready (code ${code}, signal ${signal})`));
     });
-    child.on('message', (m: FleetReady | FleetStopped) => {
+    child.on('message', (m: FleetReady | FleetStopped | FleetCpu) => {
       if (m.type === 'ready') {
         clearTimeout(timer);
         resolve(m);
       } else if (m.type === 'stopped') {
         stopped = m;
+      } else if (m.type === 'cpu') {
+        cpuWaiters.shift()?.(m);
       }
     });
   });
@@ -47,6 +52,11 @@ export async function startFleetProcess(opts: {
   return {
     addresses: ready.addresses,
     startMs: ready.startMs,
+    cpu: () =>
+      new Promise<FleetCpu>((resolve) => {
+        cpuWaiters.push(resolve);
+        child.send({ type: 'cpu' });
+      }),
     stop: () =>
       new Promise<FleetStopped | null>((resolve) => {
         const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);

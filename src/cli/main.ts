@@ -4,17 +4,22 @@
  */
 import { Command, CommanderError } from 'commander';
 import { FronteiraError } from '../domain/errors.ts';
+import { registerAbntFile } from './abnt-file.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
+import { registerExport } from './export.ts';
 import { registerRead } from './read.ts';
 import { registerRegistry } from './registry.ts';
+import { registerReport } from './report.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
 import { registerStart } from './start.ts';
 import { registerStatus } from './status.ts';
+import { registerSummary } from './summary.ts';
 import { registerTask } from './task.ts';
 import { registerUser } from './user.ts';
 import { registerVee } from './vee.ts';
+import { registerVirtual } from './virtual.ts';
 
 export function buildProgram(): Command {
   const program = new Command('fronteira')
@@ -32,6 +37,11 @@ export function buildProgram(): Command {
   registerTask(program);
   registerUser(program);
   registerVee(program);
+  registerVirtual(program);
+  registerSummary(program);
+  registerAbntFile(program);
+  registerExport(program);
+  registerReport(program);
   return program;
 }
 

@@ -6,6 +6,7 @@
 import { type ApiServer, startApiServer } from '../api/server.ts';
 import { type Engine, schedulesFrom, startEngine } from '../collect/engine.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
+import { type DailyExport, startDailyExport } from '../exports/schedule.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { openStore, type Store } from '../store/pool.ts';
 import { startVeeWorker, type VeeWorker } from '../vee/worker.ts';
@@ -22,6 +23,12 @@ export interface PlatformFlags extends StoreFlags {
   schedule: ScheduleSpec[];
   /** Seconds between VEE passes over the dirty point-days (0: no VEE worker in this process). */
   veeSeconds?: number;
+  /** Local hour from which yesterday's files are exported each day (null: no daily export in this process). */
+  exportAt?: number | null;
+  /** Layouts of the daily export (default ccee-5min). */
+  exportLayouts?: string[];
+  /** Delivery folder of the daily export (default $FRONTEIRA_EXPORT_DIR or ./data/exports). */
+  exportDir?: string;
   /** Serve the REST API on this port (none when absent). */
   httpPort?: number;
   httpHost?: string;
@@ -31,6 +38,7 @@ export interface Platform {
   store: Store;
   engine: Engine;
   vee: VeeWorker | null;
+  exports: DailyExport | null;
   api: ApiServer | null;
   logger: Logger;
   stop(): Promise<void>;
@@ -66,6 +74,16 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
             ),
         })
       : null;
+  const exportAt = flags.exportAt === undefined ? 11 : flags.exportAt;
+  const exports =
+    exportAt === null
+      ? null
+      : startDailyExport(store, {
+          hour: exportAt,
+          layouts: flags.exportLayouts,
+          deliveryDir: flags.exportDir,
+          logger,
+        });
   let api: ApiServer | null = null;
   if (flags.httpPort !== undefined) {
     api = await startApiServer(store, { port: flags.httpPort, host: flags.httpHost, engine, logger });
@@ -119,11 +137,13 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
     store,
     engine,
     vee,
+    exports,
     api,
     logger,
     stop: async () => {
       if (summaryTimer) clearInterval(summaryTimer);
       await api?.close();
+      await exports?.stop();
       await vee?.stop();
       await engine.stop();
       await store.close();

@@ -44,6 +44,26 @@ export function addPlatformOptions(cmd: Command, defaults: { intraday: number; g
       parseIntOption('--vee-seconds', 0, 86_400),
       30,
     )
+    .option(
+      '--export-at <hour>',
+      "daily CCEE files of yesterday from this Brasília hour, 0–23 ('off' for none)",
+      exportHour,
+      11,
+    )
+    .option(
+      '--export-layouts <list>',
+      'layouts of the daily export, comma-separated (fronteira export layouts)',
+      (v: string) =>
+        v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ['ccee-5min'],
+    )
+    .option(
+      '--export-dir <dir>',
+      'delivery folder of the daily export (default $FRONTEIRA_EXPORT_DIR or ./data/exports)',
+    )
     .option('--no-catch-up', 'do not run a collection round right at start')
     .option(
       '--schedule <spec>',
@@ -51,6 +71,18 @@ export function addPlatformOptions(cmd: Command, defaults: { intraday: number; g
       collectSchedule,
       [],
     );
+}
+
+/** An hour 0–23, or 'off' (null). */
+export function exportHour(value: string): number | null {
+  if (value.trim().toLowerCase() === 'off') return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 23) {
+    throw new FronteiraError('FRONTEIRA_E_VALIDATION', `--export-at: '${value}' is not an hour 0–23 or 'off'`, {
+      flag: '--export-at',
+    });
+  }
+  return n;
 }
 
 /** Parses NAME:PURPOSE:TAGS:CRON (cron last: it contains spaces). */

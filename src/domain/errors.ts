@@ -47,6 +47,8 @@ export const errorCatalogue = {
   FRONTEIRA_E_DOMAIN_ARGUMENT: { status: 400, title: 'Invalid argument to a domain helper' },
   // Virtual meters
   FRONTEIRA_E_FORMULA: { status: 400, title: 'Invalid virtual-meter formula' },
+  // Exports (CCEE/ONS XML files)
+  FRONTEIRA_E_EXPORT_INVALID: { status: 422, title: 'Export file not produced: data or schema check failed' },
   // API
   FRONTEIRA_E_AUTH: { status: 401, title: 'Authentication required or failed' },
   FRONTEIRA_E_FORBIDDEN: { status: 403, title: 'Not allowed for this role' },

@@ -226,7 +226,7 @@ describe('comparePoint', () => {
       params: DEFAULT_PARAMS,
     });
     const q = cmp.quantities[0];
-    assert.deepEqual(q.usedCounts, { none: 1, principal: 274, retaguarda: 10, estimate: 2, manual: 1 });
+    assert.deepEqual(q.usedCounts, { none: 1, principal: 274, retaguarda: 10, estimate: 2, manual: 1, virtual: 0 });
     assert.equal(q.used[10], Source.estimate);
     assert.equal(q.usedMethod[10], Method.LI);
     assert.equal(q.beyond[0].used, 'retaguarda');

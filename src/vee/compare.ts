@@ -222,7 +222,7 @@ function byQuantity(mds: readonly MeterDay[], day: string, role: string): Map<nu
 }
 
 function emptyCounts(): UsedCounts {
-  return { none: 0, principal: 0, retaguarda: 0, estimate: 0, manual: 0 };
+  return { none: 0, principal: 0, retaguarda: 0, estimate: 0, manual: 0, virtual: 0 };
 }
 
 function sumRange(

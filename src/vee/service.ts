@@ -35,6 +35,8 @@ import {
   saveCalendarSpec,
 } from '../store/vee-params.ts';
 import { saveValidation } from '../store/vee-validated.ts';
+import { markVirtualDependentsDirty, virtualPointIds } from '../store/virtual.ts';
+import { processVirtualDirty } from '../virtual/recompute.ts';
 import { HolidayCalendar, type HolidayCalendarSpec } from './calendar.ts';
 import { comparePoint, type PointDayComparison } from './compare.ts';
 import { editContext, runVeeDayLazy } from './day.ts';
@@ -210,6 +212,11 @@ async function computePointDays(
   }
   if (validations.length > 0) await saveValidation(tx, validations, (_r, i) => applied[i]);
   const saved = await saveFinals(tx, finals, { cause });
+  // Virtual meters reading a changed series are recomputed for that day (runDirty, after their inputs).
+  await markVirtualDependentsDirty(
+    tx,
+    saved.filter((x) => x.changed),
+  );
   for (const s of saved) {
     if (s.changed) report.changed++;
     else report.unchanged++;
@@ -308,7 +315,12 @@ export async function runDirty(
       const rows = await claimDirty(tx, limit, { beforeDay: operatingDayOfIntervalEnd(opts.now ?? Date.now()) });
       if (rows.length === 0) return 0;
       const byDay = new Map<string, DirtyRow[]>();
-      for (const r of rows) {
+      // Virtual meters' point-days are computed from their inputs' finals (virtual/recompute.ts), after those.
+      const virtual = await virtualPointIds(
+        tx,
+        rows.map((r) => r.pointId),
+      );
+      for (const r of rows.filter((x) => !virtual.has(x.pointId))) {
         const l = byDay.get(r.day);
         if (l) l.push(r);
         else byDay.set(r.day, [r]);
@@ -322,6 +334,11 @@ export async function runDirty(
         );
         addInto(report, r);
       }
+      const v = await processVirtualDirty(
+        tx,
+        rows.filter((x) => virtual.has(x.pointId)),
+      );
+      addInto(report, { ...emptyReport(), ...v, series: v.pointDays, staleLocked: v.staleLocked });
       await clearDirty(tx, rows);
       return rows.length;
     });
@@ -411,6 +428,14 @@ export async function submitEdit(store: Store, pointId: number, body: unknown, a
   if (!isDay(day)) throw argError('day', `'${String(day)}' is not a YYYY-MM-DD day`);
   if (!Number.isInteger(q)) throw argError('quantityCode', `'${String(q)}' is not a quantity code`);
   return withTransaction(store, async (tx) => {
+    if ((await virtualPointIds(tx, [pointId])).size > 0) {
+      // Its series is recomputed from the formula whenever an input changes: an edit would be overwritten.
+      throw new FronteiraError(
+        'FRONTEIRA_E_CONFLICT',
+        `point ${pointId} is a virtual meter: edit its inputs or its formula, not its results`,
+        { field: 'point' },
+      );
+    }
     const ctx = await loadVeeContext(tx);
     let before = await currentFinal(tx, pointId, q as number, day);
     if (!before) {

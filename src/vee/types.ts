@@ -230,10 +230,10 @@ export function reasonCode(name: string): number {
 }
 
 /** Which measured source (or estimate) a final value came from. */
-export const Source = { none: 0, principal: 1, retaguarda: 2, estimate: 3, manual: 4 } as const;
+export const Source = { none: 0, principal: 1, retaguarda: 2, estimate: 3, manual: 4, virtual: 5 } as const;
 export type SourceName = keyof typeof Source;
 export type SourceCode = (typeof Source)[SourceName];
-export const SOURCE_NAMES: readonly SourceName[] = ['none', 'principal', 'retaguarda', 'estimate', 'manual'];
+export const SOURCE_NAMES: readonly SourceName[] = ['none', 'principal', 'retaguarda', 'estimate', 'manual', 'virtual'];
 
 function nameOf<T extends string>(names: readonly T[], code: number, what: string): T {
   const n = names[code];

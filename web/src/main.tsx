@@ -9,12 +9,16 @@ import { ErrorBox, Loading } from './components/ui.tsx';
 import { t } from './i18n/pt-BR.ts';
 import { Bench } from './pages/Bench.tsx';
 import { Cadastro } from './pages/Cadastro.tsx';
+import { Exportacoes } from './pages/Exportacoes.tsx';
 import { Leituras } from './pages/Leituras.tsx';
 import { Login } from './pages/Login.tsx';
 import { Painel } from './pages/Painel.tsx';
 import { Ponto } from './pages/Ponto.tsx';
 import { Pontos } from './pages/Pontos.tsx';
+import { Relatorios } from './pages/Relatorios.tsx';
+import { Resumos } from './pages/Resumos.tsx';
 import { Usuarios } from './pages/Usuarios.tsx';
+import { Virtuais } from './pages/Virtuais.tsx';
 import { type Route, useRoute } from './router.ts';
 import './styles.css';
 
@@ -34,6 +38,14 @@ function Page({ route, me }: { route: Route; me: Me }) {
       return <Cadastro me={me} />;
     case 'usuarios':
       return <Usuarios me={me} />;
+    case 'virtuais':
+      return <Virtuais route={route} me={me} />;
+    case 'resumos':
+      return <Resumos route={route} />;
+    case 'exportacoes':
+      return <Exportacoes route={route} me={me} />;
+    case 'relatorios':
+      return <Relatorios />;
     default:
       return <ErrorBox error={new Error(t.errors.byCode.FRONTEIRA_E_NOT_FOUND)} />;
   }
@@ -79,6 +91,10 @@ function App() {
     ['painel', t.nav.painel],
     ['pontos', t.nav.pontos],
     ['leituras', t.nav.leituras],
+    ['virtuais', t.virtuais.nav],
+    ['resumos', t.resumos.nav],
+    ['exportacoes', t.exportacoes.nav],
+    ['relatorios', t.relatorios.nav],
     ['cadastro', t.nav.cadastro],
   ];
   if (me.role === 'admin') links.push(['usuarios', t.nav.usuarios]);
