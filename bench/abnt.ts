@@ -1,6 +1,8 @@
 /**
  * ABNT NBR 14522 benchmarks (issue 2): `npm run bench:abnt [-- --only decode|fleet|pacing] [--meters N]
- * [--sessions N] [--samples N]`. One line per figure; record runs in bench/RESULTS.md.
+ * [--sessions N] [--samples N] [--warmup N]`. One line per figure; record runs in bench/RESULTS.md. --warmup: paced
+ * sessions run at once before the pacing part measures anything, not counted (default: as many as --sessions, one
+ * whole round; 0 for none).
  *
  * Without --only, every part runs in a fresh child process of its own, so one part's heap, sockets and JIT state do
  * not colour the next, and the fleet part's peak RSS is that of a reader that did nothing else.
@@ -26,14 +28,17 @@ function openFileLimit(): number {
   }
 }
 
-async function runPart(part: Part, o: { meters: number; sessions: number; samples: number }): Promise<boolean> {
+async function runPart(
+  part: Part,
+  o: { meters: number; sessions: number; samples: number; warmup: number },
+): Promise<boolean> {
   switch (part) {
     case 'decode':
       return runDecode({ meters: 20, samples: o.samples });
     case 'fleet':
       return runFleet({ meters: o.meters, aloneRuns: 5 });
     case 'pacing':
-      return runPacing({ sessions: o.sessions, aloneRuns: 3 });
+      return runPacing({ sessions: o.sessions, aloneRuns: 3, warmup: o.warmup });
   }
 }
 
@@ -44,11 +49,17 @@ async function main(): Promise<number> {
       meters: { type: 'string', default: '1000' },
       sessions: { type: 'string', default: '2000' },
       samples: { type: 'string', default: '21' },
+      warmup: { type: 'string' },
     },
   });
-  const o = { meters: Number(values.meters), sessions: Number(values.sessions), samples: Number(values.samples) };
+  const o = {
+    meters: Number(values.meters),
+    sessions: Number(values.sessions),
+    samples: Number(values.samples),
+    warmup: Number(values.warmup ?? values.sessions),
+  };
   for (const [k, v] of Object.entries(o)) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${k}: '${v}' is not a positive integer`);
+    if (!Number.isInteger(v) || v < (k === 'warmup' ? 0 : 1)) throw new Error(`--${k}: '${v}' is not a valid count`);
   }
   const parts = (values.only ?? PARTS.join(',')).split(',').map((p) => p.trim()) as Part[];
   for (const p of parts) if (!PARTS.includes(p)) throw new Error(`--only: '${p}' is not one of ${PARTS.join(', ')}`);
@@ -60,6 +71,7 @@ async function main(): Promise<number> {
     for (const part of parts) {
       const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--only', part];
       args.push('--meters', String(o.meters), '--sessions', String(o.sessions), '--samples', String(o.samples));
+      args.push('--warmup', String(o.warmup));
       const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
       if (r.status !== 0) ok = false;
     }

@@ -4,6 +4,7 @@
  *   node --import tsx bench/fleet-child.ts --meters N [--pacing BAUD] [--seed S]
  * It listens on free loopback ports, sends { type: 'ready', addresses, startMs } and serves until it receives
  * { type: 'stop' } (or the parent goes away), then answers { type: 'stopped', ... } with its own load figures.
+ * { type: 'cpu' } asks for the CPU used so far (answered with a FleetCpu).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -17,11 +18,20 @@ export interface FleetReady {
   startMs: number;
 }
 
+/** Answer to { type: 'cpu' }: the child's CPU since it was ready, so the parent can take the share of one phase. */
+export interface FleetCpu {
+  type: 'cpu';
+  cpuMs: number;
+  systemCpuMs: number;
+}
+
 export interface FleetStopped {
   type: 'stopped';
   peakRssBytes: number;
   /** CPU (user + system) from ready to stop. */
   cpuMs: number;
+  /** The system (kernel) part of cpuMs. */
+  systemCpuMs: number;
   /** Event-loop delay from ready to stop: how long a ready event could wait. */
   loopDelayMs: { p50: number; p99: number; max: number };
 }
@@ -41,6 +51,8 @@ async function main(): Promise<void> {
   const fleet = await startFleet(spec, {
     withoutFaults: true,
     pacingBaud: values.pacing ? Number(values.pacing) : undefined,
+    // The day every bench session reads, kept like a meter's flash (see startFleet).
+    materialiseDays: 1,
   });
   const ready: FleetReady = {
     type: 'ready',
@@ -54,6 +66,11 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => {
     process.on('message', (m: { type?: string }) => {
       if (m?.type === 'stop') resolve();
+      else if (m?.type === 'cpu') {
+        const c = process.cpuUsage(cpu0);
+        const answer: FleetCpu = { type: 'cpu', cpuMs: (c.user + c.system) / 1000, systemCpuMs: c.system / 1000 };
+        send(answer);
+      }
     });
     process.once('disconnect', resolve);
   });
@@ -64,6 +81,7 @@ async function main(): Promise<void> {
     type: 'stopped',
     peakRssBytes: procStatusBytes('VmHWM'),
     cpuMs: (cpu.user + cpu.system) / 1000,
+    systemCpuMs: cpu.system / 1000,
     loopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
   };
   if (process.connected) send(stopped, () => process.disconnect());

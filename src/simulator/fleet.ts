@@ -23,6 +23,12 @@ export interface FleetRunOptions {
   pacingDelivery?: PacedDelivery;
   /** Ignore the spec's fault injection (a clean fleet). */
   withoutFaults?: boolean;
+  /**
+   * Work out every meter's mass memory for the last this many days before listening (default 0: none), so reads
+   * within that span are answered from memory, as a real meter answers from flash, instead of costing the
+   * simulator's CPU per request. About 0.2 ms per meter, group and day.
+   */
+  materialiseDays?: number;
 }
 
 export interface RunningFleet {
@@ -40,6 +46,10 @@ export async function startFleet(spec: FleetSpec, opts: FleetRunOptions = {}): P
     : undefined;
   const pacers = new Map<number, LinePacer>();
   const meters = spec.meters.map(meterFromSpec);
+  if (opts.materialiseDays) {
+    const t = now();
+    for (const m of meters) m.materialiseMassMemory(t, opts.materialiseDays);
+  }
   const servers: MeterServer[] = [];
   try {
     // Listening in batches keeps thousands of meters from opening all their sockets in one tick.

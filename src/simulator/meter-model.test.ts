@@ -549,3 +549,42 @@ test('configuration errors are typed', () => {
   ];
   for (const over of bad) assert.throws(() => meter(over), isSim, JSON.stringify(over));
 });
+
+test('materialised mass memory: same words as computed, slides as intervals close, dropped on clock writes', () => {
+  const outages = [{ start: wallTime(2026, 3, 10, 3), end: wallTime(2026, 3, 10, 3, 40) }];
+  const kept = meter({ outages, clock: { offsetMs: 4000, driftPpm: 20 } });
+  const plain = meter({ outages, clock: { offsetMs: 4000, driftPpm: 20 } });
+  kept.materialiseMassMemory(NOW, 1);
+  const same = (from: number, to: number, g = 0) =>
+    assert.deepEqual(kept.massMemory(g, from, to), plain.massMemory(g, from, to), `${formatWall(from)}…${g}`);
+  const last = kept.lastIntervalEnd(NOW);
+  for (const g of [0, 1]) {
+    same(last - 287 * MIN5, last, g); // the whole kept day
+    same(last - 10 * MIN5, last - 2 * MIN5, g); // inside it
+    same(last - 300 * MIN5, last, g); // reaches before it
+    same(last - 2 * DAY, last - DAY, g); // wholly before it
+  }
+  // A copy: the caller may change it without touching the kept words.
+  kept.massMemory(0, last, last).fill(9);
+  same(last, last);
+  // Later reads take the labels that closed since, and the oldest fall out.
+  const later = NOW + 3 * HOUR;
+  const last2 = kept.lastIntervalEnd(later);
+  same(last2 - 287 * MIN5, last2);
+  same(last - 287 * MIN5, last); // now partly outside the kept span
+  same(kept.lastIntervalEnd(later + 2 * DAY) - 10 * MIN5, kept.lastIntervalEnd(later + 2 * DAY));
+  // A backward clock write labels the same times twice: the kept words must not survive it.
+  const t = later + 2 * DAY + MIN;
+  kept.materialiseMassMemory(t, 1);
+  assert.deepEqual(kept.setTime(t, { hour: 1, minute: 0, second: 0 }, '000001'), { ok: true });
+  assert.deepEqual(plain.setTime(t, { hour: 1, minute: 0, second: 0 }, '000001'), { ok: true });
+  const t2 = t + 6 * HOUR;
+  same(kept.lastIntervalEnd(t2) - 287 * MIN5, kept.lastIntervalEnd(t2));
+  same(kept.lastIntervalEnd(t2) - 60 * MIN5, kept.lastIntervalEnd(t2)); // labels passed twice
+  // Initialisation empties the memory.
+  kept.materialiseMassMemory(t2, 1);
+  kept.initialise(t2, '000001');
+  plain.initialise(t2, '000001');
+  same(kept.lastIntervalEnd(t2) - 100 * MIN5, kept.lastIntervalEnd(t2));
+  assert.equal(sum(kept.massMemory(0, kept.lastIntervalEnd(t2) - 100 * MIN5, kept.lastIntervalEnd(t2))), 0);
+});

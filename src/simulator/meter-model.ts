@@ -301,6 +301,15 @@ export function defaultConstants(point: LoadPoint, groups: number[][], intervalS
 
 // ---------------------------------------------------------------------------------------------------------------
 
+interface StoredWords {
+  /** Label of the first kept interval. */
+  first: WallTime;
+  /** Labels kept (fixed: the span slides forward as intervals close). */
+  count: number;
+  /** 3 × count words, channel 1, 2, 3 of each label. */
+  words: Uint16Array;
+}
+
 interface ClockPiece {
   /** TRUE time the piece starts (−∞ for the first). */
   from: number;
@@ -440,6 +449,12 @@ export class SimulatedMeter {
   private version = 0;
   private anchors: (Anchor | undefined)[] = [];
   private summaries = new Map<string, PeriodSummary>();
+  /**
+   * Words already worked out, per group, the way a real meter keeps its mass memory in flash instead of measuring it
+   * again when asked. The words of a label depend only on the clock pieces and the memory start, so they stay exact
+   * until a clock write or an initialisation, which drop them all.
+   */
+  private stored: (StoredWords | undefined)[] = [];
 
   // Scratch buffers of the hot path.
   private readonly acc = new Float64Array(6);
@@ -641,6 +656,8 @@ export class SimulatedMeter {
     if (prev) prev.imgHi = prev.offsetMs + from + prev.d * (from - prev.ref);
     this.clock.push({ from, offsetMs, d, ref, imgLo: from === -Infinity ? -Infinity : f(from), imgHi: Infinity });
     this.cacheK = Number.NaN;
+    // A new piece can move energy between labels (a backward jump labels the same times twice).
+    this.stored = [];
   }
 
   private floorLabel(meterTime: number): WallTime {
@@ -666,6 +683,36 @@ export class SimulatedMeter {
   massMemory(group: number, fromEnd: WallTime, toEnd: WallTime): Uint16Array {
     this.checkGroup(group);
     const n = this.countLabels(fromEnd, toEnd);
+    const s = this.stored[group];
+    if (s && n > 0 && n <= s.count && fromEnd >= s.first) {
+      const D = this.intervalMs;
+      const last = s.first + (s.count - 1) * D;
+      // Labels that closed after the kept ones join them and the oldest fall out, as in a meter's ring memory.
+      if (toEnd > last && fromEnd <= last + D) this.appendStored(group, s, toEnd);
+      const i0 = (fromEnd - s.first) / D;
+      if (i0 >= 0 && i0 + n <= s.count) return s.words.slice(3 * i0, 3 * (i0 + n));
+    }
+    return this.computeWords(group, fromEnd, n);
+  }
+
+  /**
+   * Works out and keeps the words of every group for the last `days` days up to the last complete interval at `now`,
+   * so reads of those labels (and of labels closing later, which slide the kept span forward) cost a copy. Fleets
+   * call it at start-up: a real meter answers from memory it filled as the intervals closed.
+   */
+  materialiseMassMemory(now: WallTime, days: number): void {
+    if (!(days > 0)) {
+      this.stored = [];
+      return;
+    }
+    const D = this.intervalMs;
+    const count = Math.min(MAX_LABELS, Math.ceil((days * DAY_MS) / D));
+    const last = this.lastIntervalEnd(now);
+    const first = last - (count - 1) * D;
+    this.stored = this.groupCodes.map((_, g) => ({ first, count, words: this.computeWords(g, first, count) }));
+  }
+
+  private computeWords(group: number, fromEnd: WallTime, n: number): Uint16Array {
     const out = new Uint16Array(3 * n);
     let i = 0;
     this.scan(group, fromEnd, n, (_l, a, b, c) => {
@@ -674,6 +721,21 @@ export class SimulatedMeter {
       out[i++] = c;
     });
     return out;
+  }
+
+  /** Extends the kept words up to `toEnd`, keeping their number of labels. */
+  private appendStored(group: number, s: StoredWords, toEnd: WallTime): void {
+    const D = this.intervalMs;
+    const last = s.first + (s.count - 1) * D;
+    const added = (toEnd - last) / D;
+    const fresh = this.computeWords(group, last + D, added);
+    if (added >= s.count) {
+      s.words = fresh.slice(3 * (added - s.count));
+    } else {
+      s.words.copyWithin(0, 3 * added);
+      s.words.set(fresh, 3 * (s.count - added));
+    }
+    s.first = toEnd - (s.count - 1) * D;
   }
 
   /** Exactly what the meter holds for those labels, per channel, with energies (pulses × num/den). */
@@ -1383,6 +1445,7 @@ export class SimulatedMeter {
     this.advance(now);
     const at = this.lastIntervalEnd(now);
     this.memoryStart = at;
+    this.stored = [];
     this.lastResetLabel = at;
     this.penultimateResetLabel = at;
     this.resets = 0;

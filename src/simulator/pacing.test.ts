@@ -59,3 +59,34 @@ test("'frames' delivery hands each pushed frame on whole, in order, never before
     assert.ok(sent <= Math.floor(g.t / (10_000 / 9600)) + 1, `${sent} bytes by ${g.t.toFixed(1)} ms`);
   }
 });
+
+test("'frames' delivery over many channels: every frame whole, in order, none before its line time", async () => {
+  const pacer = new LinePacer(19200, 2, 'frames');
+  const byteMs = 10_000 / 19200;
+  const t0 = performance.now();
+  const sizes = [1, 66, 258, 1, 30];
+  const got: { ch: number; t: number; first: number; n: number }[][] = [];
+  const channels = Array.from({ length: 40 }, (_, c) => {
+    got.push([]);
+    return pacer.channel((b) => got[c].push({ ch: c, t: performance.now() - t0, first: b[0], n: b.length }));
+  });
+  // Channels start at different moments and queue frames of different lengths, so their due times interleave.
+  for (let c = 0; c < channels.length; c++) {
+    if (c % 10 === 0) await new Promise((r) => setTimeout(r, 3));
+    for (const [k, n] of sizes.entries()) channels[c].push(new Uint8Array(n).fill((c + k) % 256));
+  }
+  const lineMs = sizes.reduce((a, b) => a + b, 0) * byteMs;
+  await new Promise((r) => setTimeout(r, Math.max(...channels.map((ch) => ch.drainMs())) + lineMs / 4 + 40));
+  for (let c = 0; c < channels.length; c++) {
+    assert.deepEqual(
+      got[c].map((g) => [g.first, g.n]),
+      sizes.map((n, k) => [(c + k) % 256, n]),
+      `channel ${c}`,
+    );
+    let sent = 0;
+    for (const g of got[c]) {
+      sent += g.n;
+      assert.ok(sent <= Math.floor(g.t / byteMs) + 1, `channel ${c}: ${sent} bytes by ${g.t.toFixed(1)} ms`);
+    }
+  }
+});

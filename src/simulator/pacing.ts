@@ -34,7 +34,15 @@ export class PacedChannel {
     const startAt = Math.max(now, this.freeAt);
     this.freeAt = startAt + bytes.length * this.pacer.byteMs;
     this.items.push({ bytes, startAt, sent: 0 });
-    this.pacer.activate(this);
+    if (this.pacer.delivery === 'bytes') this.pacer.activate(this);
+    // Whole frames: the pacer need only look at this channel when its first frame is due (later ones follow it).
+    else if (this.items.length === 1) this.pacer.schedule(this, this.freeAt);
+  }
+
+  /** When the first queued frame has wholly crossed the line (performance.now() time). */
+  get nextDueAt(): number {
+    const it = this.items[0];
+    return it ? it.startAt + it.bytes.length * this.pacer.byteMs : Number.POSITIVE_INFINITY;
   }
 
   /** Delivers what is due; true while bytes remain queued. */
@@ -66,6 +74,18 @@ export class LinePacer {
   /** Milliseconds per byte (10 bits: start, 8 data, stop). */
   readonly byteMs: number;
   private readonly active = new Set<PacedChannel>();
+  /**
+   * 'frames': channels by the tick slot, floor(due / tickMs), in which their first frame is due. A tick looks only at
+   * the slots that have come, not at every busy channel: thousands of links each waiting ~70–270 ms for a frame
+   * would otherwise be walked at every 4 ms tick.
+   */
+  private readonly slots = new Map<number, PacedChannel[]>();
+  /** Lowest slot that may hold channels. */
+  private lowSlot = Number.POSITIVE_INFINITY;
+  /** While a tick runs, its own slot: nothing may be put in a slot the tick has already passed. */
+  private slotFloor = Number.NEGATIVE_INFINITY;
+  /** Channels waiting in `slots`. */
+  private scheduled = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -82,6 +102,21 @@ export class LinePacer {
 
   activate(ch: PacedChannel): void {
     this.active.add(ch);
+    this.start();
+  }
+
+  /** Looks at `ch` at the first tick at or after `dueAt` (performance.now() time). */
+  schedule(ch: PacedChannel, dueAt: number): void {
+    const slot = Math.max(Math.floor(dueAt / this.tickMs), this.slotFloor);
+    const list = this.slots.get(slot);
+    if (list) list.push(ch);
+    else this.slots.set(slot, [ch]);
+    this.scheduled++;
+    if (slot < this.lowSlot) this.lowSlot = slot;
+    this.start();
+  }
+
+  private start(): void {
     if (this.timer === null) {
       this.timer = setInterval(this.tick, this.tickMs);
       this.timer.unref?.();
@@ -91,9 +126,28 @@ export class LinePacer {
   private readonly tick = (): void => {
     const now = performance.now();
     for (const ch of this.active) if (!ch.flush(now)) this.active.delete(ch);
-    if (this.active.size === 0 && this.timer !== null) {
+    if (this.scheduled > 0) this.deliverSlots(now);
+    if (this.active.size === 0 && this.scheduled === 0 && this.timer !== null) {
       clearInterval(this.timer);
       this.timer = null;
     }
   };
+
+  private deliverSlots(now: number): void {
+    const cur = Math.floor(now / this.tickMs);
+    // A channel put back while this runs (its next frame, or one not quite due) waits at least for this slot.
+    this.slotFloor = cur;
+    for (let s = this.lowSlot; s <= cur; s++) {
+      const list = this.slots.get(s);
+      if (!list) continue;
+      this.slots.delete(s);
+      this.scheduled -= list.length;
+      for (let i = 0; i < list.length; i++) {
+        const ch = list[i];
+        if (ch.flush(now)) this.schedule(ch, ch.nextDueAt);
+      }
+    }
+    this.lowSlot = this.scheduled > 0 ? cur : Number.POSITIVE_INFINITY;
+    this.slotFloor = Number.NEGATIVE_INFINITY;
+  }
 }
