@@ -4,17 +4,9 @@
  */
 import type { HolidayCalendar } from './calendar.ts';
 import { applyEdits, type EditContext, type ManualEdit } from './edits.ts';
-import { estimate } from './estimate.ts';
+import { estimate, pickChannel } from './estimate.ts';
 import type { VeeParams } from './params.ts';
-import {
-  type FinalDay,
-  type LikeDay,
-  type MeterDay,
-  Method,
-  Quality,
-  type ValidationInput,
-  type ValidationResult,
-} from './types.ts';
+import { type FinalDay, type LikeDay, Method, Quality, type ValidationInput, type ValidationResult } from './types.ts';
 import { validate } from './validate.ts';
 
 export interface VeeDayInput {
@@ -34,22 +26,6 @@ export interface VeeDayResult {
 
 const NO_HISTORY: ReadonlyMap<number, readonly LikeDay[]> = new Map();
 
-/** The channel of a role and quantity with the most actual slots (a meter swap can leave two in one day). */
-export function roleChannel(input: ValidationInput, role: 'principal' | 'retaguarda', q: number): MeterDay | null {
-  let best: MeterDay | null = null;
-  let bestCount = -1;
-  for (const c of input.channels) {
-    if (c.role !== role || c.quantityCode !== q) continue;
-    let n = 0;
-    for (let k = 0; k < c.slots; k++) if (!Number.isNaN(c.value[k])) n++;
-    if (n > bestCount) {
-      best = c;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
 export function runVeeDay(d: VeeDayInput): VeeDayResult {
   const validation = validate(d.input, d.params);
   let finals = estimate({ input: d.input, validation, params: d.params, calendar: d.calendar, history: d.history });
@@ -57,16 +33,20 @@ export function runVeeDay(d: VeeDayInput): VeeDayResult {
     finals = finals.map((f) => {
       const mine = d.edits.filter((e) => e.quantityCode === f.quantityCode && e.day === f.day);
       if (mine.length === 0) return f;
-      return applyEdits(f, mine, editContext(d.input, d.params, f.quantityCode));
+      return applyEdits(f, mine, editContext(validation, d.params, f.quantityCode));
     });
   }
   return { validation, finals };
 }
 
-export function editContext(input: ValidationInput, params: VeeParams, q: number): EditContext {
+/**
+ * What an edit of quantity q may copy from: the principal and retaguarda channels estimation used (on a meter-swap
+ * day, the one with the most usable actuals — estimate.ts pickChannel, so an edit and VEE agree on it).
+ */
+export function editContext(validation: ValidationResult, params: VeeParams, q: number): EditContext {
   return {
-    principal: roleChannel(input, 'principal', q),
-    retaguarda: roleChannel(input, 'retaguarda', q),
+    principal: pickChannel(validation, 'principal', q)?.meterDay ?? null,
+    retaguarda: pickChannel(validation, 'retaguarda', q)?.meterDay ?? null,
     lossFactor: params.estimation.RT.lossFactor,
   };
 }

@@ -195,8 +195,13 @@ function isActual(cv: ChannelValidation, k: number): boolean {
  * The channel of a role measuring quantity q. Normally one; should a day hold two (a meter replaced mid-day), the
  * one with the most usable actuals is used, deterministically, and the choice is reported.
  */
-function pickChannel(e: EstimateInput, role: MeterRole, q: number, messages: string[]): ChannelValidation | null {
-  const all = e.validation.channels.filter((cv) => cv.role === role && cv.quantityCode === q);
+export function pickChannel(
+  validation: ValidationResult,
+  role: MeterRole,
+  q: number,
+  messages: string[] = [],
+): ChannelValidation | null {
+  const all = validation.channels.filter((cv) => cv.role === role && cv.quantityCode === q);
   if (all.length === 0) return null;
   if (all.length === 1) return all[0];
   const score = (cv: ChannelValidation): number => {
@@ -453,8 +458,8 @@ const METHODS: Record<ChainMethod, (w: Work, eligible: Eligible) => void> = {
 
 function estimateQuantity(e: EstimateInput, q: number): FinalDay {
   const messages: string[] = [];
-  const pcv = pickChannel(e, 'principal', q, messages);
-  const rcv = pickChannel(e, 'retaguarda', q, messages);
+  const pcv = pickChannel(e.validation, 'principal', q, messages);
+  const rcv = pickChannel(e.validation, 'retaguarda', q, messages);
   const grid = gridOf(e, pcv, rcv);
   const out = emptyFinalDay({
     pointId: e.input.point.id,

@@ -51,6 +51,7 @@ import {
   type ValidationInput,
   type ValidationResult,
 } from './types.ts';
+import { validate } from './validate.ts';
 
 export interface VeeRunReport {
   pointDays: number;
@@ -452,7 +453,11 @@ export async function submitEdit(store: Store, pointId: number, body: unknown, a
     const inputs = await loadVeeInputs(tx, [pointId], day, day);
     const input = inputs.get(inputKey(pointId, day));
     const params = input ? resolveParams(ctx.versions, input.point, day).params : null;
-    const req = parseEditRequest(body, before, input && params ? editContext(input, params, q as number) : undefined);
+    const req = parseEditRequest(
+      body,
+      before,
+      input && params ? editContext(validate(input, params), params, q as number) : undefined,
+    );
     const values =
       req.kind === 'replace'
         ? Array.isArray(req.values)
