@@ -279,25 +279,35 @@ export async function writeComparePdf(
   await r.end();
 }
 
-async function rowsOf(source: AsyncIterable<PointComparisons>): Promise<ComparisonRow[]> {
+/** The report's points as comparison rows, one point's days at a time (nothing held beyond one point). */
+async function* rowsOf(source: AsyncIterable<PointComparisons>): AsyncGenerator<ComparisonRow> {
+  for await (const p of source) for (const cmp of p.days) yield { pointCode: p.point.code, cmp };
+}
+
+/** A source is read once; a function is called again for each pass over the report. */
+type Comparisons = AsyncIterable<PointComparisons> | (() => AsyncIterable<PointComparisons>);
+
+/**
+ * The XLSX of src/vee/compare-report.ts over every point of the report. Its four sheets each walk the points; given
+ * a function, each sheet loads them afresh, so memory stays flat however many point-days the report holds.
+ */
+export async function writeCompareXlsx(source: Comparisons, out: NodeJS.WritableStream | string): Promise<void> {
+  if (typeof source === 'function') {
+    await writeComparisonXlsx(() => rowsOf(source()), out);
+    return;
+  }
+  // A one-shot source can only be walked once: keep its rows for the four sheets.
   const rows: ComparisonRow[] = [];
-  for await (const p of source) for (const cmp of p.days) rows.push({ pointCode: p.point.code, cmp });
-  return rows;
+  for await (const r of rowsOf(source)) rows.push(r);
+  await writeComparisonXlsx(rows, out);
 }
 
-/** The XLSX of src/vee/compare-report.ts over every point of the report. */
-export async function writeCompareXlsx(
-  source: AsyncIterable<PointComparisons>,
-  out: NodeJS.WritableStream | string,
-): Promise<void> {
-  await writeComparisonXlsx(await rowsOf(source), out);
-}
-
-/** The CSV of src/vee/compare-report.ts (interval level by default) over every point of the report. */
+/** The CSV of src/vee/compare-report.ts (interval level by default) over every point of the report, streamed. */
 export async function writeCompareCsv(
-  source: AsyncIterable<PointComparisons>,
+  source: Comparisons,
   out: NodeJS.WritableStream,
   level: ComparisonLevel = 'interval',
 ): Promise<void> {
-  await writeComparisonCsv(await rowsOf(source), out, { level });
+  const once = typeof source === 'function' ? source() : source;
+  await writeComparisonCsv(() => rowsOf(once), out, { level });
 }

@@ -153,6 +153,21 @@ describe('principal × retaguarda', () => {
     assert.equal(csv.length, 2);
     assert.equal(brNumber(csv[1][3]), Number(fakeComparisonDay(0, FROM).quantities[0].day.principal!.toFixed(6)));
   });
+
+  test('XLSX from a source function: each sheet loads the points afresh, same workbook as from one pass', async () => {
+    let calls = 0;
+    const source = () => {
+      calls++;
+      return fakeComparisons(2, FROM, 2);
+    };
+    const streamed = await readXlsx(await collect((out) => writeCompareXlsx(source, out)));
+    assert.equal(calls, 4, 'Resumo, Horário, Intervalos, Fora da tolerância');
+    const kept = await readXlsx(await collect((out) => writeCompareXlsx(fakeComparisons(2, FROM, 2), out)));
+    for (const name of ['Resumo', 'Horário', 'Intervalos', 'Fora da tolerância']) {
+      assert.deepEqual(sheetRows(streamed, name), sheetRows(kept, name), name);
+    }
+    assert.ok(sheetRows(streamed, 'Intervalos').length > 1000, 'every interval of both points');
+  });
 });
 
 describe('completeness', () => {

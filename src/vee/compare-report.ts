@@ -33,7 +33,17 @@ interface Column {
 
 interface Table {
   columns: Column[];
-  rows: () => Iterable<Cell[]>;
+  rows: () => AsyncIterable<Cell[]>;
+}
+
+/**
+ * The point-days of a report: an array, or a function that yields them afresh on each call (the XLSX walks them
+ * once per sheet), so a long report streams from the store instead of sitting in memory.
+ */
+export type ComparisonRows = readonly ComparisonRow[] | (() => AsyncIterable<ComparisonRow> | Iterable<ComparisonRow>);
+
+function eachRow(rows: ComparisonRows): AsyncIterable<ComparisonRow> | Iterable<ComparisonRow> {
+  return typeof rows === 'function' ? rows() : rows;
 }
 
 const c = (header: string, kind: Kind, width?: number): Column => ({
@@ -86,7 +96,7 @@ function usedSummary(counts: Partial<Record<SourceName, number>>): string {
   return parts.join(', ');
 }
 
-function summaryTable(rows: readonly ComparisonRow[]): Table {
+function summaryTable(rows: ComparisonRows): Table {
   return {
     columns: [
       PONTO,
@@ -104,8 +114,8 @@ function summaryTable(rows: readonly ComparisonRow[]): Table {
       c('Horas fora da tolerância', 'count'),
       c('Usado', 'text', 40),
     ],
-    *rows() {
-      for (const { pointCode, cmp } of rows) {
+    async *rows() {
+      for await (const { pointCode, cmp } of eachRow(rows)) {
         for (const q of reported(cmp)) {
           const d = q.day;
           yield [
@@ -130,7 +140,7 @@ function summaryTable(rows: readonly ComparisonRow[]): Table {
   };
 }
 
-function hourlyTable(rows: readonly ComparisonRow[]): Table {
+function hourlyTable(rows: ComparisonRows): Table {
   return {
     columns: [
       PONTO,
@@ -145,8 +155,8 @@ function hourlyTable(rows: readonly ComparisonRow[]): Table {
       COMPARADOS,
       c('Usado', 'text', 40),
     ],
-    *rows() {
-      for (const { pointCode, cmp } of rows) {
+    async *rows() {
+      for await (const { pointCode, cmp } of eachRow(rows)) {
         for (const q of reported(cmp)) {
           for (const h of q.hours) {
             const counts: Partial<Record<SourceName, number>> = {};
@@ -174,11 +184,11 @@ function hourlyTable(rows: readonly ComparisonRow[]): Table {
   };
 }
 
-function intervalTable(rows: readonly ComparisonRow[], onlyBeyond: boolean): Table {
+function intervalTable(rows: ComparisonRows, onlyBeyond: boolean): Table {
   return {
     columns: [PONTO, DATA, CANAL, HORA, FIM, PRINCIPAL, RETAGUARDA, DIFERENCA, PCT, USADO, FORA],
-    *rows() {
-      for (const { pointCode, cmp } of rows) {
+    async *rows() {
+      for await (const { pointCode, cmp } of eachRow(rows)) {
         for (const q of reported(cmp)) {
           const beyond = new Set(q.beyond.map((b) => b.slot));
           if (onlyBeyond && beyond.size === 0) continue;
@@ -236,7 +246,7 @@ function csvCell(kind: Kind, v: Cell): string {
 
 export type ComparisonLevel = 'interval' | 'hour' | 'day';
 
-function tableFor(level: ComparisonLevel, rows: readonly ComparisonRow[]): Table {
+function tableFor(level: ComparisonLevel, rows: ComparisonRows): Table {
   switch (level) {
     case 'interval':
       return intervalTable(rows, false);
@@ -256,14 +266,14 @@ function tableFor(level: ComparisonLevel, rows: readonly ComparisonRow[]): Table
  * daily totals). `end: false` leaves the output open (e.g. process.stdout).
  */
 export async function writeComparisonCsv(
-  rows: readonly ComparisonRow[],
+  rows: ComparisonRows,
   out: NodeJS.WritableStream,
   opts: { level?: ComparisonLevel; end?: boolean } = {},
 ): Promise<void> {
   const table = tableFor(opts.level ?? 'interval', rows);
-  function* lines(): Generator<string[]> {
+  async function* lines(): AsyncGenerator<string[]> {
     yield table.columns.map((col) => col.header);
-    for (const row of table.rows()) yield row.map((v, i) => csvCell(table.columns[i].kind, v));
+    for await (const row of table.rows()) yield row.map((v, i) => csvCell(table.columns[i].kind, v));
   }
   const csv = stringify({ delimiter: ';', bom: true, record_delimiter: 'windows' });
   await pipeline(Readable.from(lines()), csv, out, { end: opts.end ?? true });
@@ -329,7 +339,7 @@ async function writeSheets(
   };
   let ws = open();
   let written = 0;
-  for (const row of table.rows()) {
+  for await (const row of table.rows()) {
     if (count >= maxRows) {
       ws.commit();
       ws = open();
@@ -347,7 +357,7 @@ async function writeSheets(
  * done) or a file path.
  */
 export async function writeComparisonXlsx(
-  rows: readonly ComparisonRow[],
+  rows: ComparisonRows,
   out: NodeJS.WritableStream | string,
   opts: { maxRowsPerSheet?: number } = {},
 ): Promise<void> {
