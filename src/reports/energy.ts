@@ -183,7 +183,7 @@ export async function writeEnergyPdf(
     subtitle: `Período: ${fmtDay(meta.from)} a ${fmtDay(meta.to)} · ${meta.scope}`,
     dataNote: DATA_NOTE,
     generatedAt: meta.generatedAt,
-    layout: 'portrait',
+    layout: 'landscape', // a day's row holds up to six channels and five quality counts
   });
   let first = true;
   for await (const p of source) {

@@ -355,13 +355,15 @@ export interface PointFacts {
 export async function loadPointFacts(db: VeeDb): Promise<PointFacts[]> {
   // Two flat reads joined here: a correlated jsonb expansion per point cost ~0.35 s for 10,000 points on PGlite,
   // too slow for a live preview.
-  const [points, maps] = await Promise.all([
-    veeQuery<{ id: string | number; code: string; kind: string; tags: string[] }>(
-      db,
-      'SELECT id, code, kind, tags FROM metering_point WHERE retired_at IS NULL ORDER BY code',
-    ),
-    veeQuery<{ point_id: string | number; channel_map: unknown }>(db, 'SELECT point_id, channel_map FROM meter'),
-  ]);
+  // Sequential: `db` may be a transaction's single client, which must not run two queries at once.
+  const points = await veeQuery<{ id: string | number; code: string; kind: string; tags: string[] }>(
+    db,
+    'SELECT id, code, kind, tags FROM metering_point WHERE retired_at IS NULL ORDER BY code',
+  );
+  const maps = await veeQuery<{ point_id: string | number; channel_map: unknown }>(
+    db,
+    'SELECT point_id, channel_map FROM meter',
+  );
   const qcs = new Map<number, Set<number>>();
   for (const m of maps) {
     if (!Array.isArray(m.channel_map)) continue;

@@ -59,7 +59,9 @@ export const pointSeriesKey = (pointId: number, quantityCode: number): string =>
 export const virtualSeriesKey = (pointId: number): string => `virtual:${pointId}`;
 
 export async function loadEnvSnapshot(db: VeeDb): Promise<EnvSnapshot> {
-  const [points, virtuals] = await Promise.all([loadPointFacts(db), listVirtualRows(db)]);
+  // One after the other: `db` may be a transaction's single client (pg refuses overlapping queries on one).
+  const points = await loadPointFacts(db);
+  const virtuals = await listVirtualRows(db);
   return { points, virtuals };
 }
 
