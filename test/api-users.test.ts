@@ -174,6 +174,9 @@ test('bad input on every users route is 400 naming the field; duplicates 409; un
     ['POST', '/api/v1/users', 'not json', 'body'],
     ['PATCH', '/api/v1/users/1', {}, 'body'],
     ['PATCH', '/api/v1/users/1', { disabled: 'maybe' }, 'body.disabled'],
+    // An unknown field is refused, not silently dropped (a misspelt field would otherwise change nothing).
+    ['PATCH', '/api/v1/users/1', { role: 'leitura', rolle: 'admin' }, 'body.rolle'],
+    ['POST', '/api/v1/users/1/tokens', { name: 'ok', expires: '2030-01-01' }, 'body.expires'],
     ['PATCH', '/api/v1/users/abc', { role: 'leitura' }, 'params.id'],
     ['PATCH', '/api/v1/users/0', { role: 'leitura' }, 'params.id'],
     ['POST', '/api/v1/users/1/tokens', { name: '' }, 'body.name'],

@@ -68,9 +68,12 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
     ? opts.logger.child({ component: 'api' }, { redact: { paths: [...API_REDACT_PATHS], censor: '[redacted]' } })
     : undefined;
   const trustProxy = opts.trustProxy ?? false;
+  // A field the schema does not know is an error (400 naming it), not silently dropped as Fastify's default ajv
+  // options would: a client misspelling `comment` must not store an edit without one.
+  const ajv = { customOptions: { removeAdditional: false as const } };
   const app: FastifyInstance = logger
-    ? Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy })
-    : Fastify({ logger: false, trustProxy });
+    ? Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy, ajv })
+    : Fastify({ logger: false, trustProxy, ajv });
 
   installErrorHandlers(app);
   app.decorate('store', opts.store);
