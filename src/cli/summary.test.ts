@@ -7,11 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { type CliResult, cliRunner } from '../../test/helpers/cli.ts';
 import { openPgliteStore } from '../../test/helpers/stores.ts';
-import { FronteiraError } from '../domain/errors.ts';
 import type { Store } from '../store/pool.ts';
 import type { Summary } from '../summary/summary.ts';
 import { D1, D2, summaryFixture } from '../summary/testing.ts';
@@ -31,33 +30,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-  error?: FronteiraError;
-}
-
-async function summary(...args: string[]): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const toOut = (s: string) => {
-    out += s;
-  };
-  const toErr = (s: string) => {
-    err += s;
-  };
-  const program = new Command('fronteira').exitOverride().configureOutput({ writeOut: toOut, writeErr: toErr });
-  registerSummary(program, { withStore: (_flags, fn) => fn(store), out: toOut, err: toErr, progress: false });
-  try {
-    await program.parseAsync(['node', 'fronteira', 'summary', ...args]);
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    if (e instanceof FronteiraError) return { code: 2, out, err: `${err}error [${e.code}]: ${e.message}\n`, error: e };
-    throw e;
-  }
-}
+const cli = cliRunner('summary', registerSummary, () => store);
+const summary = cli.run;
 
 async function ok(...args: string[]): Promise<CliResult> {
   const r = await summary(...args);

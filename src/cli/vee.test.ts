@@ -8,9 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
+import { cliRunner } from '../../test/helpers/cli.ts';
 import { openPgliteStore } from '../../test/helpers/stores.ts';
-import { FronteiraError } from '../domain/errors.ts';
 import { withTransaction } from '../store/bulk.ts';
 import { type DayBlock, writeDayBlocks } from '../store/day-blocks.ts';
 import type { Store } from '../store/pool.ts';
@@ -96,40 +95,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-  error?: FronteiraError;
-}
-
 /** One `fronteira vee …` command on the shared store, as main() would run it (exit 2 for a FronteiraError). */
-async function vee(...args: string[]): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const toOut = (s: string) => {
-    out += s;
-  };
-  const toErr = (s: string) => {
-    err += s;
-  };
-  const program = new Command('fronteira').exitOverride().configureOutput({ writeOut: toOut, writeErr: toErr });
-  registerVee(program, { withStore: (_flags, fn) => fn(store), out: toOut, err: toErr, progress: false });
-  try {
-    await program.parseAsync(['node', 'fronteira', 'vee', ...args]);
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    if (e instanceof FronteiraError) return { code: 2, out, err: `${err}error [${e.code}]: ${e.message}\n`, error: e };
-    throw e;
-  }
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await vee(...args);
-  assert.equal(r.code, 0, `vee ${args.join(' ')}: ${r.err}`);
-  return r.out;
-}
+const cli = cliRunner('vee', registerVee, () => store);
+const vee = cli.run;
+const ok = cli.ok;
 
 async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
   return JSON.parse(await ok(...args, '--json')) as T;

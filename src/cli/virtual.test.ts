@@ -4,9 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
+import { cliRunner } from '../../test/helpers/cli.ts';
 import { openPgliteStore } from '../../test/helpers/stores.ts';
-import { FronteiraError } from '../domain/errors.ts';
 import { withTransaction } from '../store/bulk.ts';
 import type { Store } from '../store/pool.ts';
 import { insertMeter, insertPoint } from '../store/registry.ts';
@@ -52,39 +51,9 @@ after(async () => {
   await store?.close();
 });
 
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-  error?: FronteiraError;
-}
-
-async function cli(...args: string[]): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const toOut = (s: string) => {
-    out += s;
-  };
-  const toErr = (s: string) => {
-    err += s;
-  };
-  const program = new Command('fronteira').exitOverride().configureOutput({ writeOut: toOut, writeErr: toErr });
-  registerVirtual(program, { withStore: (_flags, fn) => fn(store), out: toOut, err: toErr, progress: false });
-  try {
-    await program.parseAsync(['node', 'fronteira', 'virtual', ...args]);
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    if (e instanceof FronteiraError) return { code: 2, out, err: `${err}error [${e.code}]: ${e.message}\n`, error: e };
-    throw e;
-  }
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await cli(...args);
-  assert.equal(r.code, 0, `virtual ${args.join(' ')}: ${r.err}`);
-  return r.out;
-}
+const runner = cliRunner('virtual', registerVirtual, () => store);
+const cli = runner.run;
+const ok = runner.ok;
 
 test('add computes the series; show and list print it', async () => {
   const out = await ok(
