@@ -7,9 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
+import { cliRunner } from '../../test/helpers/cli.ts';
 import { openPgliteStore } from '../../test/helpers/stores.ts';
-import { FronteiraError } from '../domain/errors.ts';
 import { abntFileName } from '../exports/abnt-file/format.ts';
 import { sessionBlocks, testMeter, todayWall } from '../exports/abnt-file/testkit.ts';
 import { writeAbntFile } from '../exports/abnt-file/write.ts';
@@ -52,36 +51,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string; error?: FronteiraError }> {
-  let out = '';
-  let err = '';
-  const program = new Command('fronteira').exitOverride().configureOutput({
-    writeOut: (s) => {
-      out += s;
-    },
-    writeErr: (s) => {
-      err += s;
-    },
-  });
-  registerAbntFile(program, {
-    withStore: (_flags, fn) => fn(store),
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    actor: () => 'cli:tester',
-  });
-  try {
-    await program.parseAsync(['node', 'fronteira', 'abnt-file', ...args]);
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    if (e instanceof FronteiraError) return { code: 2, out, err: `${err}error [${e.code}]: ${e.message}\n`, error: e };
-    throw e;
-  }
-}
+const cli = cliRunner('abnt-file', registerAbntFile, () => store, { actor: () => 'cli:tester' }).run;
 
 async function sessions(): Promise<number> {
   const r = await store.pool.query('SELECT count(*)::int AS n FROM read_session');

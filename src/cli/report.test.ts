@@ -7,9 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
+import { cliRunner } from '../../test/helpers/cli.ts';
 import { openPgliteStore } from '../../test/helpers/stores.ts';
-import { FronteiraError } from '../domain/errors.ts';
 import { CODE_A, CODE_B, type ReportFixture, seedReportStore } from '../reports/fixture-store.ts';
 import { checkPdf, parseCsv, readXlsx, sheetRows } from '../reports/test-support.ts';
 import type { Store } from '../store/pool.ts';
@@ -29,31 +28,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function report(...args: string[]): Promise<{ code: number; out: string; error?: FronteiraError }> {
-  let out = '';
-  const program = new Command('fronteira').exitOverride().configureOutput({
-    writeOut: (s) => {
-      out += s;
-    },
-    writeErr: () => {},
-  });
-  registerReport(program, {
-    withStore: (_flags, fn) => fn(store),
-    out: (s) => {
-      out += s;
-    },
-    err: () => {},
-    progress: false,
-  });
-  try {
-    await program.parseAsync(['node', 'fronteira', 'report', ...args]);
-    return { code: 0, out };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out };
-    if (e instanceof FronteiraError) return { code: 2, out, error: e };
-    throw e;
-  }
-}
+const report = cliRunner('report', registerReport, () => store).run;
 
 test('registered in the fronteira program', () => {
   const cmd = buildProgram().commands.find((c) => c.name() === 'report');

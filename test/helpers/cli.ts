@@ -37,6 +37,8 @@ export function cliRunner(
   // biome-ignore lint/suspicious/noExplicitAny: each group types its own io; they all accept this shape
   register: (program: Command, io: any) => void,
   store: () => Store,
+  /** More members of the group's io (e.g. `actor` for abnt-file). */
+  extraIo: Record<string, unknown> = {},
 ): CliRunner {
   async function run(...args: string[]): Promise<CliResult> {
     let out = '';
@@ -49,7 +51,7 @@ export function cliRunner(
     };
     const program = new Command('fronteira').exitOverride().configureOutput({ writeOut: toOut, writeErr: toErr });
     const io: TestIo = { withStore: (_flags, fn) => fn(store()), out: toOut, err: toErr, progress: false };
-    register(program, io);
+    register(program, { ...io, ...extraIo });
     try {
       await program.parseAsync(['node', 'fronteira', group, ...args]);
       return { code: 0, out, err };
