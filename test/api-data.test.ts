@@ -10,8 +10,9 @@ import { addDays, operatingDayOfIntervalEnd, operatingDayStart } from '../src/do
 import { addMeter, createPoint } from '../src/registry/service.ts';
 import { listAudit } from '../src/store/audit.ts';
 import { withTransaction } from '../src/store/bulk.ts';
-import { type DayBlock, writeDayBlocks } from '../src/store/day-blocks.ts';
+import { writeDayBlocks } from '../src/store/day-blocks.ts';
 import { type ApiHarness, openApi, type Session } from './helpers/api.ts';
+import { testBlock } from './helpers/day-blocks.ts';
 
 let h: ApiHarness;
 let analista: Session;
@@ -22,37 +23,10 @@ const DAY = addDays(operatingDayOfIntervalEnd(Date.now()), -3);
 const DAY2 = addDays(DAY, 1);
 const MISSING = [10, 11, 12];
 
-function block(meterId: number, day: string, scale: number, missing: number[]): DayBlock {
-  const n = 288;
-  const value = new Float64Array(n);
-  const pulses = new Int32Array(n);
-  const flags = new Uint8Array(n);
-  let filled = 0;
-  for (let k = 0; k < n; k++) {
-    if (missing.includes(k)) {
-      value[k] = Number.NaN;
-      pulses[k] = -1;
-      continue;
-    }
-    value[k] = scale * (1 + (k % 12) / 10);
-    pulses[k] = Math.round(value[k] * 100);
-    flags[k] = 1;
-    filled++;
-  }
-  return {
-    meterId,
-    channel: 1,
-    day,
-    intervalS: 300,
-    slots: n,
-    value,
-    pulses,
-    flags,
-    filled,
-    firstSession: null,
-    lastSession: null,
-  };
-}
+const block = (meterId: number, day: string, scale: number, missing: number[]) =>
+  testBlock(meterId, 1, day, (k) => (missing.includes(k) ? null : scale * (1 + (k % 12) / 10)), {
+    pulses: (_k, v) => Math.round(v * 100),
+  });
 
 before(async () => {
   h = await openApi();

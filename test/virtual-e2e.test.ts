@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { withTransaction } from '../src/store/bulk.ts';
-import { type DayBlock, writeDayBlocks } from '../src/store/day-blocks.ts';
+import { writeDayBlocks } from '../src/store/day-blocks.ts';
 import { insertMeter, insertPoint } from '../src/store/registry.ts';
 import type { ChannelMapEntry } from '../src/store/schema.ts';
 import { markDirtyForMeterDays } from '../src/store/vee-dirty.ts';
@@ -15,6 +15,7 @@ import { getCurrentFinals, getFinalHistory } from '../src/store/vee-final.ts';
 import { runDirty, runVeeRange, submitEdit } from '../src/vee/service.ts';
 import { Method, Quality, Source } from '../src/vee/types.ts';
 import { defineVirtualMeter, getVirtualMeter } from '../src/virtual/service.ts';
+import { testBlock } from './helpers/day-blocks.ts';
 import { backends } from './helpers/stores.ts';
 
 const LOAD = 'SPVE2ELOAD001';
@@ -29,31 +30,8 @@ const NOW = Date.parse('2024-07-01T12:00:00Z');
 const load = (k: number) => 2 + (k % 12) * 0.25;
 const plant = (k: number) => (k >= 72 && k < 216 ? 1 + (k % 6) * 0.5 : 0);
 
-function block(meterId: number, channel: number, fill: (k: number) => number | null): DayBlock {
-  const slots = 288;
-  const b: DayBlock = {
-    meterId,
-    channel,
-    day: D,
-    intervalS: 300,
-    slots,
-    value: new Float64Array(slots).fill(Number.NaN),
-    pulses: new Int32Array(slots).fill(-1),
-    flags: new Uint8Array(slots),
-    filled: 0,
-    firstSession: null,
-    lastSession: null,
-  };
-  for (let k = 0; k < slots; k++) {
-    const v = fill(k);
-    if (v === null) continue;
-    b.value[k] = v;
-    b.pulses[k] = Math.round(v * 1000);
-    b.flags[k] = 1;
-    b.filled++;
-  }
-  return b;
-}
+const block = (meterId: number, channel: number, fill: (k: number) => number | null) =>
+  testBlock(meterId, channel, D, fill);
 
 for (const backend of backends) {
   describe(`virtual meters end to end on ${backend.name}`, () => {

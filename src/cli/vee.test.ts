@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cliRunner } from '../../test/helpers/cli.ts';
+import { testBlock } from '../../test/helpers/day-blocks.ts';
 import { openPgliteStore } from '../../test/helpers/stores.ts';
 import { withTransaction } from '../store/bulk.ts';
-import { type DayBlock, writeDayBlocks } from '../store/day-blocks.ts';
+import { writeDayBlocks } from '../store/day-blocks.ts';
 import type { Store } from '../store/pool.ts';
 import { insertMeter, insertPoint } from '../store/registry.ts';
 import type { ChannelMapEntry } from '../store/schema.ts';
@@ -31,31 +32,7 @@ let store: Store;
 const principalValue = (k: number) => 1 + (k % 12) * 0.1;
 const retaguardaValue = (k: number) => principalValue(k) * 0.998;
 
-function block(meterId: number, day: string, fill: (k: number) => number | null): DayBlock {
-  const slots = 288;
-  const b: DayBlock = {
-    meterId,
-    channel: 1,
-    day,
-    intervalS: 300,
-    slots,
-    value: new Float64Array(slots).fill(Number.NaN),
-    pulses: new Int32Array(slots).fill(-1),
-    flags: new Uint8Array(slots),
-    filled: 0,
-    firstSession: null,
-    lastSession: null,
-  };
-  for (let k = 0; k < slots; k++) {
-    const v = fill(k);
-    if (v === null) continue;
-    b.value[k] = v;
-    b.pulses[k] = Math.round(v * 1000);
-    b.flags[k] = 1;
-    b.filled++;
-  }
-  return b;
-}
+const block = (meterId: number, day: string, fill: (k: number) => number | null) => testBlock(meterId, 1, day, fill);
 
 before(async () => {
   store = await openPgliteStore();

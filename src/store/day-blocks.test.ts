@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { testBlock } from '../../test/helpers/day-blocks.ts';
 import { backends, insertTestPoint } from '../../test/helpers/stores.ts';
 import { isFronteiraError } from '../domain/errors.ts';
 import { withTransaction } from './bulk.ts';
@@ -14,31 +15,9 @@ import {
 } from './day-blocks.ts';
 import { insertMeter, insertPoint } from './registry.ts';
 
-function block(meterId: number, channel: number, day: string, fill: (k: number) => number | null): DayBlock {
-  const slots = 288;
-  const b: DayBlock = {
-    meterId,
-    channel,
-    day,
-    intervalS: 300,
-    slots,
-    value: new Float64Array(slots).fill(Number.NaN),
-    pulses: new Int32Array(slots).fill(-1),
-    flags: new Uint8Array(slots),
-    filled: 0,
-    firstSession: null,
-    lastSession: null,
-  };
-  for (let k = 0; k < slots; k++) {
-    const v = fill(k);
-    if (v === null) continue;
-    b.value[k] = v;
-    b.pulses[k] = k;
-    b.flags[k] = 1 | (k % 7 === 0 ? 2 : 0);
-    b.filled++;
-  }
-  return b;
-}
+/** Pulses = slot number and a power-off mark on every 7th slot: the round trip must keep both. */
+const block = (meterId: number, channel: number, day: string, fill: (k: number) => number | null) =>
+  testBlock(meterId, channel, day, fill, { pulses: (k) => k, flags: (k) => 1 | (k % 7 === 0 ? 2 : 0) });
 
 function plain(b: DayBlock) {
   return {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { testBlock } from '../../test/helpers/day-blocks.ts';
 import { backends } from '../../test/helpers/stores.ts';
 import { isFronteiraError } from '../domain/errors.ts';
 import { type Tx, withTransaction } from '../store/bulk.ts';
-import { type DayBlock, writeDayBlocks } from '../store/day-blocks.ts';
+import { writeDayBlocks } from '../store/day-blocks.ts';
 import { insertEvents, type NewEvent } from '../store/events.ts';
 import { applyGapChanges } from '../store/gaps.ts';
 import type { Store } from '../store/pool.ts';
@@ -31,37 +32,13 @@ const MAP: ChannelMapEntry[] = [
   { group: 0, channel: 3, quantityCode: 11, numerator: 1, denominator: 1 },
 ];
 
-function block(
+const block = (
   meterId: number,
   channel: number,
   day: string,
   fill: (k: number) => number | null,
   flags?: (k: number) => number,
-) {
-  const slots = 288;
-  const b: DayBlock = {
-    meterId,
-    channel,
-    day,
-    intervalS: 300,
-    slots,
-    value: new Float64Array(slots).fill(Number.NaN),
-    pulses: new Int32Array(slots).fill(-1),
-    flags: new Uint8Array(slots),
-    filled: 0,
-    firstSession: null,
-    lastSession: null,
-  };
-  for (let k = 0; k < slots; k++) {
-    const v = fill(k);
-    if (v === null) continue;
-    b.value[k] = v;
-    b.pulses[k] = 1;
-    b.flags[k] = flags ? flags(k) : 1;
-    b.filled++;
-  }
-  return b;
-}
+) => testBlock(meterId, channel, day, fill, { pulses: () => 1, flags });
 
 function session(
   id: number,
