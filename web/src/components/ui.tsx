@@ -138,3 +138,49 @@ export function Notice({ text, kind = 'ok' }: { text: string | null; kind?: 'ok'
     </p>
   );
 }
+
+/**
+ * The "De" / "Até" pair of date inputs of every range form. Inputs are named `from`/`to`, or `<name>-from` and
+ * `<name>-to` when a page has several ranges.
+ */
+export function DateRange({
+  from,
+  to,
+  onFrom,
+  onTo,
+  name,
+  required,
+}: {
+  from: string;
+  to: string;
+  onFrom: (day: string) => void;
+  onTo: (day: string) => void;
+  name?: string;
+  required?: boolean;
+}) {
+  const prefix = name ? `${name}-` : '';
+  return (
+    <>
+      <label>
+        {t.common.from}
+        <input
+          type="date"
+          name={`${prefix}from`}
+          required={required}
+          value={from}
+          onInput={(e) => onFrom(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        {t.common.to}
+        <input
+          type="date"
+          name={`${prefix}to`}
+          required={required}
+          value={to}
+          onInput={(e) => onTo(e.currentTarget.value)}
+        />
+      </label>
+    </>
+  );
+}

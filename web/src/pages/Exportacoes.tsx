@@ -15,7 +15,7 @@ import {
   listExports,
   regenerateExport,
 } from '../api-exports.ts';
-import { Notice, Pager, Section, StatusBadge, useAsync, View } from '../components/ui.tsx';
+import { DateRange, Notice, Pager, Section, StatusBadge, useAsync, View } from '../components/ui.tsx';
 import { addDays, fmtDateTime, fmtDay, today } from '../format.ts';
 import { t } from '../i18n/pt-BR.ts';
 import { navigate, type Route } from '../router.ts';
@@ -110,26 +110,13 @@ function GenerateForm({ onDone }: { onDone: () => void }) {
             ))}
           </select>
         </label>
-        <label>
-          {t.common.from}
-          <input
-            type="date"
-            name="from"
-            required
-            value={form.from}
-            onInput={(e) => setForm({ ...form, from: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          {t.common.to}
-          <input
-            type="date"
-            name="to"
-            required
-            value={form.to}
-            onInput={(e) => setForm({ ...form, to: e.currentTarget.value })}
-          />
-        </label>
+        <DateRange
+          from={form.from}
+          to={form.to}
+          onFrom={(from) => setForm({ ...form, from })}
+          onTo={(to) => setForm({ ...form, to })}
+          required
+        />
         <label>
           {tx.selection}
           <select

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { get, type Page, type Session } from '../api.ts';
 import { SessionTable } from '../components/Sessions.tsx';
-import { Pager, Section, useAsync, View } from '../components/ui.tsx';
+import { DateRange, Pager, Section, useAsync, View } from '../components/ui.tsx';
 import { t } from '../i18n/pt-BR.ts';
 import { navigate, type Route } from '../router.ts';
 
@@ -76,14 +76,12 @@ export function Leituras({ route }: { route: Route }) {
             ))}
           </select>
         </label>
-        <label>
-          {t.common.from}
-          <input type="date" value={draft.from} onInput={set('from')} />
-        </label>
-        <label>
-          {t.common.to}
-          <input type="date" value={draft.to} onInput={set('to')} />
-        </label>
+        <DateRange
+          from={draft.from}
+          to={draft.to}
+          onFrom={(from) => setDraft({ ...draft, from })}
+          onTo={(to) => setDraft({ ...draft, to })}
+        />
         <div class="buttons">
           <button type="submit" class="primary">
             {t.common.apply}

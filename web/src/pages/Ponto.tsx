@@ -16,7 +16,7 @@ import {
   url,
 } from '../api.ts';
 import { SessionTable } from '../components/Sessions.tsx';
-import { Notice, Section, useAsync, View } from '../components/ui.tsx';
+import { DateRange, Notice, Section, useAsync, View } from '../components/ui.tsx';
 import { addDays, fmtDay, today } from '../format.ts';
 import { t } from '../i18n/pt-BR.ts';
 import { href, navigate, useRoute } from '../router.ts';
@@ -102,24 +102,12 @@ export function Ponto({ code, me }: { code: string; me: Me }) {
                     go(draft);
                   }}
                 >
-                  <label>
-                    {t.common.from}
-                    <input
-                      type="date"
-                      name="from"
-                      value={draft.from}
-                      onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })}
-                    />
-                  </label>
-                  <label>
-                    {t.common.to}
-                    <input
-                      type="date"
-                      name="to"
-                      value={draft.to}
-                      onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
-                    />
-                  </label>
+                  <DateRange
+                    from={draft.from}
+                    to={draft.to}
+                    onFrom={(from) => setDraft({ ...draft, from })}
+                    onTo={(to) => setDraft({ ...draft, to })}
+                  />
                   <label>
                     {t.ponto.layer}
                     <select value={layer} onChange={(e) => go({ layer: e.currentTarget.value })}>

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { downloadReport, REPORT_FORMATS, type ReportFormat, type ReportKind } from '../api-reports.ts';
-import { ErrorBox } from '../components/ui.tsx';
+import { DateRange, ErrorBox } from '../components/ui.tsx';
 import { addDays, today } from '../format.ts';
 import { t } from '../i18n/pt-BR.ts';
 
@@ -104,14 +104,7 @@ export function Relatorios() {
           {t.relatorios.tag}
           <input name="tag" value={tag} onInput={(e) => setTag(e.currentTarget.value)} />
         </label>
-        <label>
-          {t.common.from}
-          <input type="date" name="from" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-        </label>
-        <label>
-          {t.common.to}
-          <input type="date" name="to" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-        </label>
+        <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} />
         {(kind === 'energy' || kind === 'series') && (
           <label>
             {t.relatorios.channel}

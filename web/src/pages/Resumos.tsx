@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { getSummary, type SummaryQuery, type SummaryResolution, summaryUrl } from '../api-virtual.ts';
-import { PctBadge, Section, useAsync, View } from '../components/ui.tsx';
+import { DateRange, PctBadge, Section, useAsync, View } from '../components/ui.tsx';
 import { addDays, fmtDay, fmtNum, today } from '../format.ts';
 import { t } from '../i18n/pt-BR.ts';
 import { navigate, type Route } from '../router.ts';
@@ -139,24 +139,12 @@ export function Resumos({ route }: { route: Route }) {
             ))}
           </select>
         </label>
-        <label>
-          {t.common.from}
-          <input
-            type="date"
-            name="from"
-            value={draft.from}
-            onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          {t.common.to}
-          <input
-            type="date"
-            name="to"
-            value={draft.to}
-            onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })}
-          />
-        </label>
+        <DateRange
+          from={draft.from}
+          to={draft.to}
+          onFrom={(from) => setDraft({ ...draft, from })}
+          onTo={(to) => setDraft({ ...draft, to })}
+        />
         <fieldset class="channels" style={FIELDSET}>
           <legend style={{ fontSize: '0.85rem' }}>{t.resumos.channels}</legend>
           {CHANNELS.map((c) => (

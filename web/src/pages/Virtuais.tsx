@@ -12,7 +12,7 @@ import {
   retireVirtualMeter,
   type VirtualMeterDetail,
 } from '../api-virtual.ts';
-import { Notice, Section, StatusBadge, useAsync, View } from '../components/ui.tsx';
+import { DateRange, Notice, Section, StatusBadge, useAsync, View } from '../components/ui.tsx';
 import { addDays, fmtDateTime, today } from '../format.ts';
 import { t } from '../i18n/pt-BR.ts';
 import { href, navigate, type Route } from '../router.ts';
@@ -174,14 +174,7 @@ function DetailBody({ m, canEdit, onChanged }: { m: VirtualMeterDetail; canEdit:
         </div>
         {canEdit && active && (
           <form class="range" onSubmit={compute}>
-            <label>
-              {t.common.from}
-              <input type="date" name="compute-from" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-            </label>
-            <label>
-              {t.common.to}
-              <input type="date" name="compute-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-            </label>
+            <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} name="compute" />
             <button type="submit" class="primary" disabled={busy}>
               {t.virtuais.compute}
             </button>

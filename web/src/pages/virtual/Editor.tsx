@@ -15,7 +15,7 @@ import {
   type VirtualMeterDetail,
   type VirtualMeterInput,
 } from '../../api-virtual.ts';
-import { Notice, Section } from '../../components/ui.tsx';
+import { DateRange, Notice, Section } from '../../components/ui.tsx';
 import { addDays, today } from '../../format.ts';
 import { t } from '../../i18n/pt-BR.ts';
 import { FormulaInput, type FormulaProblem } from './FormulaInput.tsx';
@@ -214,14 +214,7 @@ export function Editor({
           {pending ? <small class="meta"> · {t.virtuais.previewing}</small> : null}
         </h3>
         <form class="range" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            {t.common.from}
-            <input type="date" name="preview-from" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-          </label>
-          <label>
-            {t.common.to}
-            <input type="date" name="preview-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-          </label>
+          <DateRange from={from} to={to} onFrom={setFrom} onTo={setTo} name="preview" />
         </form>
       </div>
       {preview ? (
