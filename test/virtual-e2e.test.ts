@@ -187,6 +187,24 @@ for (const backend of backends) {
         // Nothing left to do.
         const idle = await runDirty(store, { now: NOW });
         assert.equal(idle.pointDays, 0);
+
+        // A range run (`vee run --from --to`) that changes an input brings its virtual meters up to date as well.
+        const changed = block(lm.id, 1, (k) => (k === 0 ? load(0) * 1.01 : load(k)));
+        await store.db
+          .updateTable('interval_raw')
+          .set({ value: [...changed.value], pulses: [...changed.pulses] })
+          .where('meter_id', '=', lm.id)
+          .where('channel', '=', 1)
+          .where('day', '=', D)
+          .execute();
+        const ranged = await runVeeRange(store, { from: D, to: D, now: NOW });
+        assert.equal(ranged.changed, 3, 'the load, liquido and metade');
+        const [v4] = await getCurrentFinals(store.db, [net.pointId], D, D, [1]);
+        assert.equal(v4.version, v3.version + 1);
+        assert.equal(v4.quality[0], Quality.A);
+        assert.ok(Math.abs(v4.value[0] - (load(0) * 1.01 - plant(0))) < 1e-9);
+        const [h4] = await getCurrentFinals(store.db, [half.pointId], D, D, [1]);
+        assert.ok(Math.abs(h4.value[0] - v4.value[0] * 0.5) < 1e-12);
       } finally {
         await store.close();
       }

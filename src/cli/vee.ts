@@ -31,7 +31,6 @@ import {
   type VeeRunReport,
 } from '../vee/service.ts';
 import type { FinalDay } from '../vee/types.ts';
-import { runVirtualDirty } from '../virtual/service.ts';
 import { parseIntOption } from './read.ts';
 import type { StoreFlags } from './store.ts';
 import {
@@ -199,17 +198,8 @@ function registerRun(vee: Command, io: VeeCliIo): void {
             : undefined,
         });
         const view = await runView(store, r, { mode: 'range', from, to, points: points?.codes ?? null });
-        // Virtual meters reading the series just changed were marked dirty by the run: bring them up to date too.
-        const v = await runVirtualDirty(store);
-        if (flags.json) printJson(io, { ...view, virtual: v });
-        else {
-          io.out(formatRun(view));
-          if (v.pointDays > 0) {
-            io.out(
-              `virtual meters: ${v.pointDays} point-days recomputed, ${v.changed} changed, ${v.unchanged} unchanged`,
-            );
-          }
-        }
+        if (flags.json) printJson(io, view);
+        else io.out(formatRun(view));
       });
     });
 }

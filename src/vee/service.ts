@@ -36,7 +36,8 @@ import {
 } from '../store/vee-params.ts';
 import { saveValidation } from '../store/vee-validated.ts';
 import { markVirtualDependentsDirty, virtualPointIds } from '../store/virtual.ts';
-import { processVirtualDirty } from '../virtual/recompute.ts';
+import { processVirtualDirty, type VirtualRunReport } from '../virtual/recompute.ts';
+import { drainVirtualDirty } from '../virtual/service.ts';
 import { HolidayCalendar, type HolidayCalendarSpec } from './calendar.ts';
 import { comparePoint, type PointDayComparison } from './compare.ts';
 import { editContext, runVeeDayLazy } from './day.ts';
@@ -111,6 +112,11 @@ function addInto(into: VeeRunReport, r: VeeRunReport): void {
   into.staleLocked.push(...r.staleLocked);
   into.historyLoads += r.historyLoads;
   for (const q of ['N', 'A', 'S', 'E', 'M'] as const) into.qualities[q] += r.qualities[q];
+}
+
+/** A virtual-meter pass counted as VEE work: each of its point-days is one series. */
+function fromVirtual(v: VirtualRunReport): VeeRunReport {
+  return { ...emptyReport(), ...v, series: v.pointDays, staleLocked: v.staleLocked };
 }
 
 function argError(field: string, message: string): FronteiraError {
@@ -288,6 +294,8 @@ export async function runVeeRange(store: Store, opts: RunRangeOptions): Promise<
     }
     opts.onProgress?.(last, Math.min(w + windowDays, days.length), days.length);
   }
+  // The virtual meters reading the series this run changed were marked dirty with them: bring them up to date too.
+  await drainVirtualDirty(store, {}, (v) => addInto(report, fromVirtual(v)));
   report.ms = performance.now() - started;
   opts.logger?.info(
     { ...report, staleLocked: report.staleLocked.length },
@@ -339,7 +347,7 @@ export async function runDirty(
         tx,
         rows.filter((x) => virtual.has(x.pointId)),
       );
-      addInto(report, { ...emptyReport(), ...v, series: v.pointDays, staleLocked: v.staleLocked });
+      addInto(report, fromVirtual(v));
       await clearDirty(tx, rows);
       return rows.length;
     });

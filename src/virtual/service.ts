@@ -58,6 +58,7 @@ import {
 } from './formula/index.ts';
 import {
   computeVirtualPointDays,
+  emptyVirtualReport,
   evaluateVirtualDay,
   loadSeriesFinals,
   type PreparedMeter,
@@ -831,36 +832,45 @@ export async function computeVirtual(store: Store, req: ComputeRequest): Promise
   return toReport(r, started);
 }
 
-/** Works the dirty virtual point-days (the VEE worker's runDirty does it too); returns what it computed. */
-export async function runVirtualDirty(
+export interface DrainOptions {
+  limit?: number;
+  maxRounds?: number;
+  beforeDay?: string;
+}
+
+/**
+ * Claims and computes the dirty virtual point-days, a transaction per round, until none is left (or `maxRounds`);
+ * each round's report goes to `each`. The VEE worker's runDirty computes them in its own pass instead.
+ */
+export async function drainVirtualDirty(
   store: Store,
-  opts: { limit?: number; maxRounds?: number; beforeDay?: string } = {},
-): Promise<ComputeReport> {
-  const started = performance.now();
-  const total: VirtualRunReport = {
-    meters: 0,
-    pointDays: 0,
-    changed: 0,
-    unchanged: 0,
-    staleLocked: [],
-    qualities: { N: 0, A: 0, S: 0, E: 0, M: 0 },
-  };
+  opts: DrainOptions,
+  each: (r: VirtualRunReport) => void,
+): Promise<void> {
   const maxRounds = opts.maxRounds ?? 100;
   for (let round = 0; round < maxRounds; round++) {
     const n = await withTransaction(store, async (tx) => {
       const rows = await claimVirtualDirty(tx, opts.limit ?? 500, opts.beforeDay);
       if (rows.length === 0) return 0;
-      const r = await processVirtualDirty(tx, rows);
+      each(await processVirtualDirty(tx, rows));
       await clearDirty(tx, rows);
-      total.meters += r.meters;
-      total.pointDays += r.pointDays;
-      total.changed += r.changed;
-      total.unchanged += r.unchanged;
-      total.staleLocked.push(...r.staleLocked);
-      for (const q of QUALITY_NAMES) total.qualities[q] += r.qualities[q];
       return rows.length;
     });
     if (n === 0) break;
   }
+}
+
+/** Works the dirty virtual point-days; returns what it computed. */
+export async function runVirtualDirty(store: Store, opts: DrainOptions = {}): Promise<ComputeReport> {
+  const started = performance.now();
+  const total = emptyVirtualReport();
+  await drainVirtualDirty(store, opts, (r) => {
+    total.meters += r.meters;
+    total.pointDays += r.pointDays;
+    total.changed += r.changed;
+    total.unchanged += r.unchanged;
+    total.staleLocked.push(...r.staleLocked);
+    for (const q of QUALITY_NAMES) total.qualities[q] += r.qualities[q];
+  });
   return toReport(total, started);
 }

@@ -18,7 +18,6 @@ import {
   runVeeRange,
   submitEdit,
 } from '../../vee/service.ts';
-import { runVirtualDirty } from '../../virtual/service.ts';
 import { actorOf } from '../auth/roles.ts';
 import { Day, errorResponses, IdParams } from '../schemas.ts';
 import { CommentField, Iso, inBody, isoOf, OrNull, StringEnum } from '../views/common.ts';
@@ -69,9 +68,6 @@ const RunReportSchema = Type.Object({
   historyLoads: Type.Integer(),
   qualities: QualityCountsSchema,
   ms: Type.Number(),
-  virtualChanged: Type.Optional(
-    Type.Integer({ description: 'virtual-meter series recomputed and changed because their inputs did' }),
-  ),
 });
 
 const ParamVersionSchema = Type.Object({
@@ -233,9 +229,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       const r = await inBody(() =>
         runVeeRange(app.store, { from, to, pointIds, cause: `run:${actorOf(request)}`, logger: request.log as never }),
       );
-      // The run marked the virtual meters reading what changed; bring them up to date before answering.
-      const v = await runVirtualDirty(app.store);
-      return { ...r, staleLocked: r.staleLocked.length + v.staleLocked, virtualChanged: v.changed };
+      return { ...r, staleLocked: r.staleLocked.length };
     },
   );
 
