@@ -6,7 +6,7 @@
 import { type ApiServer, startApiServer } from '../api/server.ts';
 import { type Engine, schedulesFrom, startEngine } from '../collect/engine.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
-import { type DailyExport, startDailyExport } from '../exports/schedule.ts';
+import { type DailyExport, DEFAULT_EXPORT_HOUR, startDailyExport } from '../exports/schedule.ts';
 import { createLogger, type Logger } from '../logging.ts';
 import { openStore, type Store } from '../store/pool.ts';
 import { startVeeWorker, type VeeWorker } from '../vee/worker.ts';
@@ -74,7 +74,7 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
             ),
         })
       : null;
-  const exportAt = flags.exportAt === undefined ? 11 : flags.exportAt;
+  const exportAt = flags.exportAt === undefined ? DEFAULT_EXPORT_HOUR : flags.exportAt;
   const exports =
     exportAt === null
       ? null

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { addHttpOptions } from '../api/server.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
 import { FronteiraError } from '../domain/errors.ts';
+import { DEFAULT_EXPORT_HOUR } from '../exports/schedule.ts';
 import { openPlatformStore, type PlatformFlags, platformLogger, startPlatform, waitForSignal } from './platform.ts';
 import { parseIntOption } from './read.ts';
 import { addStoreOptions } from './store.ts';
@@ -48,7 +49,7 @@ export function addPlatformOptions(cmd: Command, defaults: { intraday: number; g
       '--export-at <hour>',
       "daily CCEE files of yesterday from this Brasília hour, 0–23 ('off' for none)",
       exportHour,
-      11,
+      DEFAULT_EXPORT_HOUR,
     )
     .option(
       '--export-layouts <list>',
