@@ -8,6 +8,7 @@ import { registerAbntFile } from './abnt-file.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerExport } from './export.ts';
+import { registerProfiles } from './profiles.ts';
 import { registerRead } from './read.ts';
 import { registerRegistry } from './registry.ts';
 import { registerReport } from './report.ts';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerAbntFile(program);
   registerExport(program);
   registerReport(program);
+  registerProfiles(program);
   return program;
 }
 

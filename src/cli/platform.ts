@@ -8,6 +8,7 @@ import { type Engine, schedulesFrom, startEngine } from '../collect/engine.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
 import { type DailyExport, DEFAULT_EXPORT_HOUR, startDailyExport } from '../exports/schedule.ts';
 import { createLogger, type Logger } from '../logging.ts';
+import { DEFAULT_PROFILE_MONTHS, type ProfileWarmer, startProfileWarmer } from '../profiles/warmer.ts';
 import { openStore, type Store } from '../store/pool.ts';
 import { startVeeWorker, type VeeWorker } from '../vee/worker.ts';
 import { statusReport } from './status-report.ts';
@@ -29,6 +30,10 @@ export interface PlatformFlags extends StoreFlags {
   exportLayouts?: string[];
   /** Delivery folder of the daily export (default $FRONTEIRA_EXPORT_DIR or ./data/exports). */
   exportDir?: string;
+  /** Calendar months whose stored month profiles are kept up to date (0: no profile warmer in this process). */
+  profileMonths?: number;
+  /** Minutes between profile sweeps. */
+  profileMinutes?: number;
   /** Serve the REST API on this port (none when absent). */
   httpPort?: number;
   httpHost?: string;
@@ -39,6 +44,7 @@ export interface Platform {
   engine: Engine;
   vee: VeeWorker | null;
   exports: DailyExport | null;
+  profiles: ProfileWarmer | null;
   api: ApiServer | null;
   logger: Logger;
   stop(): Promise<void>;
@@ -84,6 +90,11 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
           deliveryDir: flags.exportDir,
           logger,
         });
+  const profileMonths = flags.profileMonths ?? DEFAULT_PROFILE_MONTHS;
+  const profiles =
+    profileMonths > 0
+      ? startProfileWarmer(store, { months: profileMonths, everyMinutes: flags.profileMinutes, logger })
+      : null;
   let api: ApiServer | null = null;
   if (flags.httpPort !== undefined) {
     api = await startApiServer(store, { port: flags.httpPort, host: flags.httpHost, engine, logger });
@@ -138,12 +149,14 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
     engine,
     vee,
     exports,
+    profiles,
     api,
     logger,
     stop: async () => {
       if (summaryTimer) clearInterval(summaryTimer);
       await api?.close();
       await exports?.stop();
+      await profiles?.stop();
       await vee?.stop();
       await engine.stop();
       await store.close();

@@ -8,6 +8,7 @@ import { addHttpOptions } from '../api/server.ts';
 import type { ScheduleSpec } from '../collect/queue.ts';
 import { FronteiraError } from '../domain/errors.ts';
 import { DEFAULT_EXPORT_HOUR } from '../exports/schedule.ts';
+import { DEFAULT_PROFILE_MINUTES, DEFAULT_PROFILE_MONTHS } from '../profiles/warmer.ts';
 import { openPlatformStore, type PlatformFlags, platformLogger, startPlatform, waitForSignal } from './platform.ts';
 import { parseIntOption } from './read.ts';
 import { addStoreOptions } from './store.ts';
@@ -64,6 +65,18 @@ export function addPlatformOptions(cmd: Command, defaults: { intraday: number; g
     .option(
       '--export-dir <dir>',
       'delivery folder of the daily export (default $FRONTEIRA_EXPORT_DIR or ./data/exports)',
+    )
+    .option(
+      '--profile-months <n>',
+      'keep the stored 5-min month profiles of the last n calendar months up to date (0 = none)',
+      parseIntOption('--profile-months', 0, 24),
+      DEFAULT_PROFILE_MONTHS,
+    )
+    .option(
+      '--profile-minutes <n>',
+      'minutes between sweeps of the stored month profiles',
+      parseIntOption('--profile-minutes', 1, 1440),
+      DEFAULT_PROFILE_MINUTES,
     )
     .option('--no-catch-up', 'do not run a collection round right at start')
     .option(

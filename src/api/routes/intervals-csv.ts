@@ -4,8 +4,8 @@
  */
 import { formatDecimalBR } from '../../vee/compare-report.ts';
 import { QUALITY_NAMES } from '../../vee/types.ts';
-import { isoInZone } from '../views/time.ts';
-import { aggregate, type Layer, type Resolution, type Series } from './intervals-data.ts';
+import { isoInZone } from '../../domain/iso-zone.ts';
+import { aggregate, type Layer, type Resolution, type Series } from '../../profiles/series.ts';
 
 function cell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';

@@ -3,13 +3,15 @@
  * method, reason and source per slot), at 5 minutes or summed per hour or day with counts per quality; JSON or CSV.
  */
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { isoInZone } from '../../domain/iso-zone.ts';
+import { intervalsJson } from '../../profiles/json.ts';
+import { calendarMonthOf, gunzipProfile, monthProfile, saveMonthProfile } from '../../profiles/month-cache.ts';
+import { aggregate, loadSeries } from '../../profiles/series.ts';
 import { requirePoint } from '../../registry/service.ts';
 import { Day, errorResponses } from '../schemas.ts';
 import { StringEnum } from '../views/common.ts';
-import { isoInZone } from '../views/time.ts';
 import { intervalsCsv } from './intervals-csv.ts';
-import { aggregate, checkSpan, loadSeries } from './intervals-data.ts';
-import { intervalsJson } from './intervals-json.ts';
+import { checkSpan } from './intervals-data.ts';
 import { CodeParams } from './points.ts';
 
 /** A type list rather than anyOf: the serializer checks it with typeof instead of validating each element. */
@@ -66,6 +68,29 @@ export const IntervalsQuery = Type.Object({
   format: StringEnum(['json', 'csv'] as const, { default: 'json' }),
 });
 
+/** Whether an If-None-Match header names this entity tag (a list, or `*`). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const v = t.trim();
+    return v === '*' || v === etag || v.replace(/^W\//, '') === etag.replace(/^W\//, '');
+  });
+}
+
+/** gzip is acceptable unless the client said q=0 for it (or for * without naming gzip). */
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const part of header.toLowerCase().split(',')) {
+    const [coding, ...params] = part.trim().split(';');
+    const q = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
+    const ok = q === undefined || Number(q.slice(2)) > 0;
+    if (coding === 'gzip' || coding === 'x-gzip') return ok;
+    if (coding === '*') star = ok;
+  }
+  return star;
+}
+
 const plugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/points/:code/intervals',
@@ -93,6 +118,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
               'text/csv': { schema: Type.String() },
             },
           },
+          304: Type.Null({ description: 'not modified: the If-None-Match tag is still current (whole-month answers)' }),
           ...errorResponses,
         },
       },
@@ -101,6 +127,38 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
       checkSpan(q.from, q.to, q.resolution);
       const point = await requirePoint(app.store.db, request.params.code);
+      const month = calendarMonthOf(q.from, q.to);
+      if (
+        month !== null &&
+        q.resolution === '5min' &&
+        q.format === 'json' &&
+        q.quantity === undefined &&
+        (q.layer === 'raw' || q.layer === 'final')
+      ) {
+        // A whole calendar month: the stored body while it still matches the data (profiles/month-cache.ts).
+        const layer = q.layer;
+        const p = await monthProfile(app.store.db, point, layer, month);
+        const etag = `W/"${p.fingerprint}"`;
+        reply
+          .header('etag', etag)
+          .header('vary', 'accept-encoding')
+          .header('x-fronteira-profile', p.gzip ? 'stored' : 'built');
+        if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+        reply.type('application/json; charset=utf-8');
+        if (p.gzip) {
+          if (acceptsGzip(request.headers['accept-encoding']))
+            return reply.header('content-encoding', 'gzip').send(p.gzip);
+          return reply.send(await gunzipProfile(p.gzip));
+        }
+        const json = p.json!;
+        // Stored after the answer has gone; a failure only costs the next reader a rebuild.
+        reply.raw.once('finish', () => {
+          saveMonthProfile(app.store.db, point, layer, month, p.fingerprint, json).catch((e) =>
+            request.log.warn({ err: e }, `month profile ${point.code} ${layer} ${month} not stored`),
+          );
+        });
+        return reply.send(json);
+      }
       const zone = point.timezone;
       const series = await loadSeries(app.store.db, point, q);
       if (q.format === 'csv') {
@@ -114,7 +172,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       }
       const resolution = q.resolution;
       if (resolution === '5min') {
-        // Written as text from the typed arrays (intervals-json.ts): a JSON string with a JSON content type goes
+        // Written as text from the typed arrays (profiles/json.ts): a JSON string with a JSON content type goes
         // out as it is, without the schema serializer.
         const head = {
           point: point.code,

@@ -2,7 +2,7 @@
  * Instants as ISO 8601 text with the point's own UTC offset (`2026-11-20T00:05:00-03:00`), which is what an
  * analyst reads and what a spreadsheet sorts correctly.
  */
-import { zoneOffsetMs } from '../../domain/time.ts';
+import { zoneOffsetMs } from './time.ts';
 
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');

@@ -4,9 +4,10 @@
  * every element) cost more than the query. The text is what that serializer wrote for the same object: the same
  * keys in the same order, missing (and non-finite) values as null.
  */
-import { QUALITY_NAMES } from '../../vee/types.ts';
-import { isoInZone } from '../views/time.ts';
-import type { Layer, Series } from './intervals-data.ts';
+
+import { isoInZone } from '../domain/iso-zone.ts';
+import { QUALITY_NAMES } from '../vee/types.ts';
+import type { Layer, Series } from './series.ts';
 
 /** `"A"` for each quality code, `"N"` for codes outside the catalogue. */
 const QUALITY_JSON: readonly string[] = Array.from({ length: 256 }, (_, c) => JSON.stringify(QUALITY_NAMES[c] ?? 'N'));

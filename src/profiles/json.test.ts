@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { Random } from '../../domain/random.ts';
-import type { Series } from './intervals-data.ts';
-import { intervalsJson, numberJson } from './intervals-json.ts';
+import { Random } from '../domain/random.ts';
+import { intervalsJson, numberJson } from './json.ts';
+import type { Series } from './series.ts';
 
 test('numberJson writes what JSON.stringify writes, for interval-like and arbitrary numbers', () => {
   const rnd = new Random('intervals-json');

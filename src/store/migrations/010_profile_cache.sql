@@ -1,0 +1,49 @@
+-- Month profiles (src/profiles/month-cache.ts): the 5-min JSON answer of GET /points/:code/intervals for one point,
+-- layer and calendar month, kept gzip-compressed so that a read is one row lookup instead of decoding and formatting
+-- ~26,000 values. A body is served only while `fingerprint` still equals what the fingerprint functions below compute
+-- from the rows it was built from; anything else (a re-read day, a new final version, a registry edit) makes it
+-- stale, and the request is answered from the data itself and the body rebuilt.
+CREATE TABLE profile_month (
+  point_id        bigint NOT NULL REFERENCES metering_point (id),
+  layer           text NOT NULL CHECK (layer IN ('raw', 'final')),
+  -- First day of the calendar month.
+  month           date NOT NULL CHECK (extract(day FROM month) = 1),
+  -- '<encoder format>:<md5 of the fingerprint text>'.
+  fingerprint     text NOT NULL,
+  -- gzip of the JSON text.
+  body            bytea NOT NULL,
+  -- Length of the JSON text, bytes.
+  json_bytes      integer NOT NULL CHECK (json_bytes > 0),
+  built_at        timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (point_id, layer, month)
+);
+-- Already compressed: stored out of line as it is, without PostgreSQL trying to compress it again.
+ALTER TABLE profile_month ALTER COLUMN body SET STORAGE EXTERNAL;
+
+-- What a raw profile is built from: the point row (code, time zone), its meters (serial, role, channel map,
+-- validity) and the day blocks of those meters in the range. xmin changes with every row version, so any update
+-- changes the text; deleted rows drop out of it. Hashed, because a month is ~90 rows.
+CREATE FUNCTION profile_fingerprint_raw(p_point bigint, p_from date, p_to date) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT md5(concat_ws('|',
+    (SELECT p.xmin::text FROM metering_point p WHERE p.id = p_point),
+    coalesce((SELECT string_agg(m.id || ':' || m.xmin::text, ',' ORDER BY m.id)
+                FROM meter m WHERE m.point_id = p_point), ''),
+    coalesce((SELECT string_agg(r.meter_id || ':' || r.channel || ':' || r.day || ':' || r.xmin::text, ','
+                                ORDER BY r.meter_id, r.channel, r.day)
+                FROM interval_raw r
+               WHERE r.meter_id = ANY (ARRAY(SELECT m.id FROM meter m WHERE m.point_id = p_point))
+                 AND r.day BETWEEN p_from AND p_to), '')))
+$$;
+
+-- What a final profile is built from: the point row and the current final versions in the range. A version's
+-- values never change (a change is a new version), and its lock columns are not part of the answer, so the ids
+-- of the current versions are enough: an export locking them does not make the profile stale.
+CREATE FUNCTION profile_fingerprint_final(p_point bigint, p_from date, p_to date) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT md5(concat_ws('|',
+    (SELECT p.xmin::text FROM metering_point p WHERE p.id = p_point),
+    coalesce((SELECT string_agg(f.id::text, ',' ORDER BY f.id)
+                FROM vee_final f
+               WHERE f.point_id = p_point AND f.superseded_at IS NULL AND f.day BETWEEN p_from AND p_to), '')))
+$$;
