@@ -18,16 +18,18 @@
  * passes, 1 when one fails, 2 on an error.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { calendarMonthOf, refreshProfiles } from '../src/profiles/month-cache.ts';
 import { openStore } from '../src/store/pool.ts';
 import { startCluster } from '../test/helpers/pg-cluster.ts';
 import { type ApiFixture, writeApiFixture } from './lib/api-fixture.ts';
 import type { LoadResult, LoadSpec } from './lib/api-load-child.ts';
 import type { ServerCpuMark, ServerMessage } from './lib/api-server-child.ts';
 import { figure, MB, verdict } from './lib/measure.ts';
+import { wrkAvailable } from './lib/wrk-load.ts';
 
 const TARGET_P99_MS = 50;
 const SERVER_CHILD = fileURLToPath(new URL('./lib/api-server-child.ts', import.meta.url));
@@ -57,6 +59,28 @@ function machineCpu(): { busy: number; total: number } {
   } catch {
     return { busy: Number.NaN, total: Number.NaN };
   }
+}
+
+/** CPU time (ms) of every PostgreSQL process of the machine (/proc), to tell the database's share of a run. */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        if (comm !== 'postgres') continue;
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return ticks * 10; // USER_HZ = 100 on Linux
 }
 
 function tsxArgs(file: string, extra: string[] = []): string[] {
@@ -117,9 +141,18 @@ function runLoadChild(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
+interface ProfileCheck {
+  jsonBytes: number;
+  /** Bytes on the wire (gzip when the answer was a stored month). */
+  wireBytes: number;
+  /** x-fronteira-profile: 'stored', 'built', or '' for a range that is not a calendar month. */
+  served: string;
+}
+
 /** One request checked by hand before any load: the shape a month profile must have. */
-async function checkProfile(url: string, fx: ApiFixture, layer: Layer, days: number): Promise<number> {
+async function checkProfile(url: string, fx: ApiFixture, layer: Layer, days: number): Promise<ProfileCheck> {
   const code = fx.codes[Math.floor(fx.codes.length / 2)];
+  // fetch asks for gzip and unpacks it, as a browser does.
   const res = await fetch(
     `${url}/api/v1/points/${code}/intervals?layer=${layer}&from=${fx.from}&to=${fx.to}&resolution=5min`,
     { headers: { authorization: `Bearer ${fx.token}` } },
@@ -137,14 +170,19 @@ async function checkProfile(url: string, fx: ApiFixture, layer: Layer, days: num
       }
     }
   }
-  return Buffer.byteLength(text);
+  const jsonBytes = Buffer.byteLength(text);
+  return {
+    jsonBytes,
+    wireBytes: Number(res.headers.get('content-length') ?? jsonBytes),
+    served: res.headers.get('x-fronteira-profile') ?? '',
+  };
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       points: { type: 'string', default: '10000' },
-      days: { type: 'string', default: '30' },
+      days: { type: 'string', default: '31' },
       from: { type: 'string', default: '2026-10-01' },
       layers: { type: 'string', default: 'raw,final' },
       connections: { type: 'string', default: '50' },
@@ -156,6 +194,8 @@ async function main(): Promise<number> {
       seed: { type: 'string', default: 'bench-api' },
       'cpu-prof': { type: 'string' },
       'no-final-fixture': { type: 'boolean', default: false },
+      'no-profiles': { type: 'boolean', default: false },
+      tool: { type: 'string' },
     },
   });
   const points = positive('points', values.points);
@@ -172,6 +212,9 @@ async function main(): Promise<number> {
   const from = values.from as string;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new Error(`--from: '${from}' is not YYYY-MM-DD`);
   const finalFixture = !values['no-final-fixture'];
+  const tool = (values.tool ?? (wrkAvailable() ? 'wrk' : 'autocannon')) as 'wrk' | 'autocannon';
+  if (tool !== 'wrk' && tool !== 'autocannon') throw new Error(`--tool: '${tool}' is not wrk or autocannon`);
+  if (tool === 'wrk' && !wrkAvailable()) throw new Error('--tool wrk: wrk is not installed (apt-get install wrk)');
   const layers = (values.layers as string).split(',').map((l) => l.trim()) as Layer[];
   for (const l of layers) {
     if (l !== 'raw' && l !== 'final') throw new Error(`--layers: '${l}' is not raw or final`);
@@ -181,7 +224,8 @@ async function main(): Promise<number> {
   process.stdout.write(
     `# ${new Date().toISOString()}  node ${process.version}  ${cpus().length} x ${cpus()[0]?.model ?? '?'}  ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GB  load average ${load3()}\n` +
-      `# npm run bench:api -- ${process.argv.slice(2).join(' ')}\n`,
+      `# npm run bench:api -- ${process.argv.slice(2).join(' ')}\n` +
+      `# load tool (closed loop): ${tool}${tool === 'autocannon' ? ' (wrk not installed: apt-get install wrk)' : ''}\n`,
   );
 
   const cluster = await startCluster();
@@ -214,10 +258,39 @@ async function main(): Promise<number> {
       figure('fixture', 'vee_final size', fx.finalBytes / MB, 'MB');
     }
 
+    const month = calendarMonthOf(fx.from, fx.to);
+    if (month === null) {
+      process.stdout.write(
+        `# ${fx.from}..${fx.to} is not a calendar month: every profile is built from the data per request\n`,
+      );
+    } else if (!values['no-profiles']) {
+      // What the platform's warmer does as days land (src/profiles/warmer.ts), done here in one sweep.
+      const ps = await openStore({ databaseUrl: cluster.url, maxConnections: 4 });
+      try {
+        const t0 = performance.now();
+        const reports = await refreshProfiles(ps.db, { months: [month], layers, concurrency: 3 });
+        const ms = performance.now() - t0;
+        const built = reports.reduce((a, r) => a + r.built, 0);
+        const bytes = reports.reduce((a, r) => a + r.bytes, 0);
+        const jsonBytes = reports.reduce((a, r) => a + r.jsonBytes, 0);
+        figure(
+          'profiles',
+          'month profiles stored (refreshProfiles)',
+          ms / 1000,
+          's',
+          `${built} point-months, ${layers.join('+')}`,
+        );
+        figure('profiles', 'per point-month', built > 0 ? ms / built : 0, 'ms');
+        figure('profiles', 'stored (gzip) / JSON', `${(bytes / MB).toFixed(0)} / ${(jsonBytes / MB).toFixed(0)}`, 'MB');
+      } finally {
+        await ps.close();
+      }
+    }
+
     server = await startServer(cluster.url, pool, values['cpu-prof']);
     let ok = true;
     for (const layer of layers) {
-      const size = await checkProfile(server.url, fx, layer, days);
+      const check = await checkProfile(server.url, fx, layer, days);
       const spec = (c: number, s: number, tag: string): LoadSpec => ({
         url: server!.url,
         token: fx.token,
@@ -229,15 +302,25 @@ async function main(): Promise<number> {
         durationS: s,
         seed: `${values.seed}:${layer}:${tag}`,
         timeoutS: 30,
+        tool,
       });
       const part = layer;
-      figure(part, 'response size (one profile)', size / 1024, 'KiB', '3 series × 30 days × 288 slots');
+      figure(
+        part,
+        'response size (one profile)',
+        check.jsonBytes / 1024,
+        'KiB',
+        `JSON, 3 series × ${days} days × 288 slots; ${(check.wireBytes / 1024).toFixed(1)} KiB on the wire`,
+      );
+      figure(part, 'answered from', check.served || 'the data (not a calendar month)');
       if (warmup > 0) await runLoadChild(spec(connections, warmup, 'warmup'));
 
       const loadBefore = load3();
       const m0 = machineCpu();
       const c0 = await server.cpu();
+      const pg0 = postgresCpuMs();
       const r = await runLoadChild(spec(connections, duration, 'measure'));
+      const pg1 = postgresCpuMs();
       const c1 = await server.cpu();
       const m1 = machineCpu();
       const rps = r.requests / r.durationS;
@@ -255,6 +338,8 @@ async function main(): Promise<number> {
       figure(part, 'API server CPU per request', r.requests > 0 ? serverCpu / r.requests : 0, 'ms');
       figure(part, 'API server CPU', serverCpu / (r.durationS * 1000), 'cores');
       figure(part, 'API event-loop utilisation', active / (active + idle), '');
+      figure(part, 'PostgreSQL CPU per request', r.requests > 0 ? (pg1 - pg0) / r.requests : 0, 'ms');
+      figure(part, 'load tool CPU per request', r.requests > 0 && r.cpuMs ? r.cpuMs / r.requests : 0, 'ms');
       figure(
         part,
         'machine CPU busy (all processes)',

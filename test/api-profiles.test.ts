@@ -150,4 +150,9 @@ test('other ranges, resolutions, quantities and formats are answered from the da
   assert.match(String(csv.headers['content-type']), /^text\/csv/);
   assert.equal(csv.headers['x-fronteira-profile'], undefined);
   assert.equal((await h.request({ url: url(`layer=raw&${MONTH}`) })).statusCode, 401);
+  const missing = await get(`/api/v1/points/SPNOSUCHPOINT/intervals?layer=raw&${MONTH}`);
+  assert.equal(missing.statusCode, 404, missing.body);
+  assert.equal(missing.json().error.code, 'FRONTEIRA_E_NOT_FOUND');
+  const bad = await get(`/api/v1/points/nao%20e%20codigo/intervals?layer=final&${MONTH}`);
+  assert.equal(bad.statusCode, 400, bad.body);
 });

@@ -1,13 +1,15 @@
 /**
  * The load tool, in a process of its own (started by bench/api.ts with an IPC channel): autocannon's programmatic
  * API, `connections` keep-alive connections for `durationS`, each request a random point's profile
- * (GET /api/v1/points/:code/intervals?layer=…&from=…&to=…&resolution=5min) with the bearer token. Latencies are
+ * (GET /api/v1/points/:code/intervals?layer=…&from=…&to=…&resolution=5min) with the bearer token and
+ * `Accept-Encoding: gzip`, as a browser or curl --compressed sends it. Latencies are
  * taken from autocannon's per-response event (sub-millisecond, every response) rather than its histogram, which
  * rounds to whole milliseconds. Sends one LoadResult to the parent and exits.
  */
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { Random } from '../../src/domain/random.ts';
+import { runWrk } from './wrk-load.ts';
 
 export interface LoadSpec {
   url: string;
@@ -27,6 +29,8 @@ export interface LoadSpec {
    * each connection asking again as soon as it is answered.
    */
   overallRate?: number;
+  /** The closed-loop tool: wrk when installed (bench/lib/wrk-load.ts), else autocannon. */
+  tool?: 'wrk' | 'autocannon';
 }
 
 export interface LoadResult {
@@ -39,6 +43,8 @@ export interface LoadResult {
   bytes: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   statusCodes: Record<string, number>;
+  /** CPU time of this load process over the whole run (user + system), ms. */
+  cpuMs?: number;
 }
 
 /** The part of autocannon's programmatic API used here (the package ships no types). */
@@ -157,7 +163,7 @@ function runPaced(spec: LoadSpec, rate: number): Promise<LoadResult> {
           host: u.hostname,
           port: u.port,
           path: pathOf(spec, rnd),
-          headers: { authorization: `Bearer ${spec.token}` },
+          headers: { authorization: `Bearer ${spec.token}`, 'accept-encoding': 'gzip' },
         },
         (res) => {
           let bytes = 0;
@@ -197,6 +203,7 @@ function runPaced(spec: LoadSpec, rate: number): Promise<LoadResult> {
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.overallRate) return runPaced(spec, spec.overallRate);
+  if (spec.tool === 'wrk') return runWrk(spec);
   const rnd = new Random(spec.seed);
   const t = new Tally();
   return new Promise((resolve, reject) => {
@@ -205,7 +212,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       connections: spec.connections,
       duration: spec.durationS,
       timeout: spec.timeoutS,
-      headers: { authorization: `Bearer ${spec.token}` },
+      headers: { authorization: `Bearer ${spec.token}`, 'accept-encoding': 'gzip' },
       requests: [
         {
           setupRequest: (req) => {
@@ -239,8 +246,13 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
 // Started by bench/api.ts: the spec comes over IPC, the result goes back the same way.
 if (process.send) {
   process.once('message', (spec: LoadSpec) => {
+    const c0 = process.cpuUsage();
     runLoad(spec).then(
-      (r) => process.send?.(r, () => process.disconnect()),
+      (r) => {
+        const c = process.cpuUsage(c0);
+        const own = (c.user + c.system) / 1000;
+        process.send?.({ ...r, cpuMs: own + (r.cpuMs ?? 0) }, () => process.disconnect());
+      },
       (e) => {
         process.stderr.write(`api-load-child: ${(e as Error).stack ?? String(e)}\n`);
         process.exit(2);

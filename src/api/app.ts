@@ -20,6 +20,7 @@ import { ErrorResponse } from './schemas.ts';
 import { API_VERSION } from './version.ts';
 import { webUi } from './web.ts';
 import './types.ts';
+import { ProfileMemo } from '../profiles/memo.ts';
 
 export interface ApiOptions {
   store: Store;
@@ -33,6 +34,8 @@ export interface ApiOptions {
   loginRateLimit?: { max: number; timeWindowMs: number };
   /** Trust X-Forwarded-* from a reverse proxy (client IPs for rate limiting). Default false. */
   trustProxy?: boolean | string;
+  /** Memory for the month bodies this process served last (src/profiles/memo.ts), MB; default 256, 0 for none. */
+  profileMemoryMb?: number;
 }
 
 export interface ApiConfig {
@@ -43,10 +46,13 @@ export interface ApiConfig {
 declare module 'fastify' {
   interface FastifyInstance {
     apiConfig: ApiConfig;
+    profileMemo: ProfileMemo | undefined;
   }
 }
 
 export const API_PREFIX = '/api/v1';
+
+export const DEFAULT_PROFILE_MEMORY_MB = 256;
 
 /** What the API log never shows: credentials in headers, cookies and bodies. */
 export const API_REDACT_PATHS: readonly string[] = [
@@ -77,6 +83,8 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
 
   installErrorHandlers(app);
   app.decorate('store', opts.store);
+  const memoMb = opts.profileMemoryMb ?? DEFAULT_PROFILE_MEMORY_MB;
+  app.decorate('profileMemo', memoMb > 0 ? new ProfileMemo(memoMb * 1024 * 1024) : undefined);
   app.decorate('engine', opts.engine ?? null);
   app.decorate('metrics', createMetrics(opts.store));
   app.decorate('apiConfig', {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { backends } from '../../test/helpers/stores.ts';
 import { testBlock } from '../../test/helpers/day-blocks.ts';
+import { backends } from '../../test/helpers/stores.ts';
 import { addMeter, createPoint } from '../registry/service.ts';
 import { withTransaction } from '../store/bulk.ts';
 import { writeDayBlocks } from '../store/day-blocks.ts';
@@ -11,6 +11,7 @@ import { type PointRow, pointByCode, updateMeterRow, updatePointRow } from '../s
 import { getCurrentFinals, lockFinals } from '../store/vee-final.ts';
 import { runVeeRange } from '../vee/service.ts';
 import { intervalsJson } from './json.ts';
+import { ProfileMemo } from './memo.ts';
 import {
   calendarMonthOf,
   checkMonth,
@@ -68,6 +69,9 @@ for (const backend of backends) {
     });
     after(() => store?.close());
 
+    const mp = async (layer: 'raw' | 'final', month: string) =>
+      (await monthProfile(store.db, { id: Number(point.id) }, layer, month))!;
+
     const live = async (layer: 'raw' | 'final') =>
       intervalsJson(
         { point: CODE, timezone: point.timezone, layer, resolution: '5min', from: MONTH, to: lastDayOfMonth(MONTH) },
@@ -76,22 +80,27 @@ for (const backend of backends) {
 
     test('a month is built from the data, stored, then served from the store byte for byte', async () => {
       for (const layer of ['raw', 'final'] as const) {
-        const first = await monthProfile(store.db, point, layer, MONTH);
+        const first = await mp(layer, MONTH);
         assert.equal(first.gzip, undefined, `${layer}: nothing stored yet`);
         assert.equal(first.json, await live(layer));
         const parsed = JSON.parse(first.json!);
         assert.equal(parsed.series[0].days.length, 3);
         await saveMonthProfile(store.db, point, layer, MONTH, first.fingerprint, first.json!);
-        const second = await monthProfile(store.db, point, layer, MONTH);
+        const second = await mp(layer, MONTH);
         assert.ok(second.gzip, `${layer}: served from the store`);
         assert.equal(second.fingerprint, first.fingerprint);
         assert.equal(gunzipSync(second.gzip).toString(), first.json);
+        const byCode = (await monthProfile(store.db, { code: CODE }, layer, MONTH))!;
+        assert.equal(byCode.point.id, point.id);
+        assert.deepEqual(byCode.gzip, second.gzip);
       }
+      assert.equal(await monthProfile(store.db, { code: 'SPNOSUCHPOINT' }, 'raw', MONTH), undefined);
+      assert.equal(await monthProfile(store.db, { id: 987654 }, 'final', MONTH), undefined);
     });
 
     test('a re-read day block makes the raw month stale; the final one only when VEE makes a new version', async () => {
       await refreshProfiles(store.db, { months: [MONTH] });
-      const before = await monthProfile(store.db, point, 'raw', MONTH);
+      const before = await mp('raw', MONTH);
       assert.ok(before.gzip);
       await withTransaction(store, (tx) =>
         writeDayBlocks(
@@ -100,13 +109,13 @@ for (const backend of backends) {
           [{ meterId, channel: 1, day: DAYS[1] }],
         ),
       );
-      const raw = await monthProfile(store.db, point, 'raw', MONTH);
+      const raw = await mp('raw', MONTH);
       assert.equal(raw.gzip, undefined, 'stale after the day block changed');
       assert.notEqual(raw.fingerprint, before.fingerprint);
       assert.equal(JSON.parse(raw.json!).series[0].days[1].values[5], 2.5);
-      assert.ok((await monthProfile(store.db, point, 'final', MONTH)).gzip, 'no new final version yet');
+      assert.ok((await mp('final', MONTH)).gzip, 'no new final version yet');
       await runVeeRange(store, { from: DAYS[1], to: DAYS[1], now: NOW });
-      const final = await monthProfile(store.db, point, 'final', MONTH);
+      const final = await mp('final', MONTH);
       assert.equal(final.gzip, undefined, 'stale after the new final version');
       const day = JSON.parse(final.json!).series[0].days[1];
       assert.equal(day.version, 2);
@@ -138,12 +147,12 @@ for (const backend of backends) {
         finals.map((f) => ({ pointId: f.pointId, quantityCode: f.quantityCode, day: f.day })),
         'export:1',
       );
-      assert.ok((await monthProfile(store.db, point, 'final', MONTH)).gzip);
+      assert.ok((await mp('final', MONTH)).gzip);
       // A registry edit is: the channel map names the quantity in the raw answer.
       await updateMeterRow(store.db, meterId, {
         channel_map: JSON.stringify([{ group: 0, channel: 1, quantityCode: 2, numerator: 1, denominator: 100 }]),
       } as never);
-      const raw = await monthProfile(store.db, point, 'raw', MONTH);
+      const raw = await mp('raw', MONTH);
       assert.equal(raw.gzip, undefined);
       assert.equal(JSON.parse(raw.json!).series[0].quantityCode, 2);
       await updatePointRow(store.db, Number(point.id), { name: 'Perfil renomeado' });
@@ -161,7 +170,34 @@ for (const backend of backends) {
       assert.ok(empty.every((r) => r.stale === 0));
       assert.equal(await pruneMonthProfiles(store.db, '2026-09-01'), 0);
       assert.equal(await pruneMonthProfiles(store.db, '2026-10-01'), 2);
-      assert.equal((await monthProfile(store.db, point, 'raw', MONTH)).gzip, undefined);
+      assert.equal((await mp('raw', MONTH)).gzip, undefined);
+    });
+
+    test('a memo serves the body it holds only while the database says it is current', async () => {
+      await refreshProfiles(store.db, { months: [MONTH] });
+      const memo = new ProfileMemo(1 << 20);
+      const byCode = { code: CODE };
+      const first = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      assert.ok(first.gzip);
+      assert.equal(memo.size, 1);
+      const again = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      assert.equal(again.gzip, first.gzip, 'the very buffer held');
+      await withTransaction(store, (tx) =>
+        writeDayBlocks(
+          tx,
+          [testBlock(meterId, 1, DAYS[2], (k) => (k === 7 ? 3.25 : 1 + (k % 7) / 4))],
+          [{ meterId, channel: 1, day: DAYS[2] }],
+        ),
+      );
+      const changed = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      assert.equal(changed.gzip, undefined);
+      assert.equal(memo.size, 0, 'the stale body is dropped');
+      assert.equal(JSON.parse(changed.json!).series[0].days[2].values[7], 3.25);
+      changed.remember!(
+        await saveMonthProfile(store.db, changed.point, 'raw', MONTH, changed.fingerprint, changed.json!),
+      );
+      const held = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      assert.equal(gunzipSync(held.gzip!).toString(), changed.json);
     });
   });
 }

@@ -23,7 +23,8 @@ import {
 } from '../store/profile-cache.ts';
 import { type Db, type PointRow, pointById } from '../store/registry.ts';
 import { intervalsJson } from './json.ts';
-import { loadSeries } from './series.ts';
+import type { ProfileMemo } from './memo.ts';
+import { loadSeries, type Series } from './series.ts';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
@@ -72,33 +73,54 @@ export function checkMonth(field: string, month: string): string {
 }
 
 export interface MonthProfile {
+  point: PointRow;
   /** The current fingerprint: an ETag for the answer. */
   fingerprint: string;
   /** The stored gzip body (a cache hit). */
   gzip?: Buffer;
   /** The JSON text built from the data (a miss). */
   json?: string;
+  /** After a miss: keeps the body once compressed (and stored) in the memo monthProfile was given. */
+  remember?: (gzip: Buffer) => void;
 }
 
-function monthJson(
-  point: PointRow,
-  layer: ProfileLayer,
-  month: string,
-  series: Awaited<ReturnType<typeof loadSeries>>,
-) {
+function monthJson(point: PointRow, layer: ProfileLayer, month: string, series: Series[]) {
   return intervalsJson(
     { point: point.code, timezone: point.timezone, layer, resolution: '5min', from: month, to: lastDayOfMonth(month) },
     series,
   );
 }
 
-/** A point's month at 5 minutes as GET /points/:code/intervals answers it: the stored body, or built now. */
-export async function monthProfile(db: Db, point: PointRow, layer: ProfileLayer, month: string): Promise<MonthProfile> {
+/**
+ * A point's month at 5 minutes as GET /points/:code/intervals answers it: the stored body, or built now. The point
+ * is named by id or SCDE code; undefined when there is no such point. With a memo, a body this process already holds
+ * is not fetched again while the database says it is still current.
+ */
+export async function monthProfile(
+  db: Db,
+  which: { id: number } | { code: string },
+  layer: ProfileLayer,
+  month: string,
+  memo?: ProfileMemo,
+): Promise<MonthProfile | undefined> {
   const to = lastDayOfMonth(month);
-  const c = await cachedProfile(db, Number(point.id), layer, month, to, PROFILE_FORMAT);
-  if (c.body) return { fingerprint: c.fingerprint, gzip: c.body };
-  const series = await loadSeries(db, point, { layer, from: month, to });
-  return { fingerprint: c.fingerprint, json: monthJson(point, layer, month, series) };
+  const key = `${'id' in which ? `#${which.id}` : which.code}|${layer}|${month}`;
+  const held = memo?.get(key);
+  const c = await cachedProfile(db, which, layer, month, to, PROFILE_FORMAT, held?.fingerprint);
+  if (!c.point) return undefined;
+  if (held && c.known) return { point: c.point, fingerprint: c.fingerprint, gzip: held.gzip };
+  if (held) memo?.delete(key);
+  if (c.body) {
+    memo?.set(key, { fingerprint: c.fingerprint, gzip: c.body });
+    return { point: c.point, fingerprint: c.fingerprint, gzip: c.body };
+  }
+  const series = await loadSeries(db, c.point, { layer, from: month, to });
+  return {
+    point: c.point,
+    fingerprint: c.fingerprint,
+    json: monthJson(c.point, layer, month, series),
+    remember: memo ? (gzip) => memo.set(key, { fingerprint: c.fingerprint, gzip }) : undefined,
+  };
 }
 
 /** Compresses and stores a month built by `monthProfile` (under the fingerprint read before its data). */
@@ -109,11 +131,11 @@ export async function saveMonthProfile(
   month: string,
   fingerprint: string,
   json: string,
-): Promise<number> {
+): Promise<Buffer> {
   const text = Buffer.from(json);
   const body = await gzip(text, { level: GZIP_LEVEL });
   await storeProfile(db, { pointId: Number(point.id), layer, month, fingerprint, body, jsonBytes: text.length });
-  return body.length;
+  return body;
 }
 
 export function gunzipProfile(body: Buffer): Promise<Buffer> {
@@ -162,7 +184,7 @@ export async function refreshProfiles(db: Db, o: RefreshOptions): Promise<Refres
           if (!point) continue;
           const series = await loadSeries(db, point, { layer, from: month, to });
           const json = monthJson(point, layer, month, series);
-          report.bytes += await saveMonthProfile(db, point, layer, month, s.fingerprint, json);
+          report.bytes += (await saveMonthProfile(db, point, layer, month, s.fingerprint, json)).length;
           report.jsonBytes += Buffer.byteLength(json);
           report.built++;
         }

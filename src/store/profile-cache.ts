@@ -3,7 +3,7 @@
  * the database functions of that migration, in the same statement that looks the body up, so a body is never
  * served for rows it was not built from.
  */
-import type { Db } from './registry.ts';
+import type { Db, PointRow } from './registry.ts';
 import { type VeeDb, veeQuery } from './vee-final.ts';
 
 export type ProfileLayer = 'raw' | 'final';
@@ -14,39 +14,56 @@ const FINGERPRINT_FN: Record<ProfileLayer, string> = {
 };
 
 export interface CachedProfile {
+  /** The point row (undefined: no point by that id or code). */
+  point: PointRow | undefined;
   /** The current fingerprint ('<format>:<md5>'), whether or not a body matched it. */
   fingerprint: string;
-  /** The stored gzip body when it was built from exactly the current rows; null otherwise. */
+  /**
+   * The stored gzip body when it was built from exactly the current rows and the caller does not already hold that
+   * version (`known`); null otherwise.
+   */
   body: Buffer | null;
-  jsonBytes: number | null;
+  /** The current fingerprint is the `known` one the caller passed. */
+  known: boolean;
 }
 
 /**
- * The current fingerprint of a point's month and, when the stored body matches it, that body. Read the fingerprint
- * BEFORE the data a new body is built from: a change in between then leaves a body under an older fingerprint,
- * which the next read finds stale, never the reverse.
+ * A point (by id or code), the current fingerprint of its month and, when the stored body matches it, that body:
+ * one statement, as this is the whole database work of a cached read. Read the fingerprint BEFORE the data a new
+ * body is built from: a change in between then leaves a body under an older fingerprint, which the next read finds
+ * stale, never the reverse.
  */
 export async function cachedProfile(
   db: VeeDb,
-  pointId: number,
+  point: { id: number } | { code: string },
   layer: ProfileLayer,
   month: string,
   to: string,
   format: string,
+  known?: string,
 ): Promise<CachedProfile> {
-  const rows = await veeQuery<{ fingerprint: string; body: string | null; json_bytes: number | null }>(
+  const byId = 'id' in point;
+  const rows = await veeQuery<
+    PointRow & { profile_fingerprint: string; profile_body: string | null; profile_known: boolean | null }
+  >(
     db,
-    `WITH fp AS (SELECT $4 || ':' || ${FINGERPRINT_FN[layer]}($1, $3::date, $5::date) AS f)
-     SELECT fp.f AS fingerprint, encode(c.body, 'base64') AS body, c.json_bytes
-       FROM fp LEFT JOIN profile_month c
-         ON c.point_id = $1 AND c.layer = $2 AND c.month = $3::date AND c.fingerprint = fp.f`,
-    [pointId, layer, month, format, to],
+    `SELECT p.*, x.f AS profile_fingerprint, x.f = $6 AS profile_known,
+            encode(CASE WHEN x.f = $6 THEN NULL ELSE c.body END, 'base64') AS profile_body
+       FROM metering_point p
+      CROSS JOIN LATERAL (SELECT $4 || ':' || ${FINGERPRINT_FN[layer]}(p.id, $3::date, $5::date) AS f) x
+       LEFT JOIN profile_month c
+         ON c.point_id = p.id AND c.layer = $2 AND c.month = $3::date AND c.fingerprint = x.f
+      WHERE ${byId ? 'p.id = $1::bigint' : 'p.code = $1'}`,
+    [byId ? point.id : point.code, layer, month, format, to, known ?? null],
   );
   const r = rows[0];
+  if (!r) return { point: undefined, fingerprint: '', body: null, known: false };
+  const { profile_fingerprint: fingerprint, profile_body: body, profile_known: isKnown, ...row } = r;
   return {
-    fingerprint: r.fingerprint,
-    body: r.body === null ? null : Buffer.from(r.body, 'base64'),
-    jsonBytes: r.json_bytes,
+    point: row as PointRow,
+    fingerprint,
+    body: body === null ? null : Buffer.from(body, 'base64'),
+    known: isKnown === true,
   };
 }
 

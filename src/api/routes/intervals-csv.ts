@@ -2,10 +2,11 @@
  * Interval series as CSV for a spreadsheet (Excel pt-BR): `;` delimiter, decimal comma, CRLF, UTF-8 BOM, instants
  * ISO 8601 with the point's offset. One line per slot (5 min) or per hour/day with counts per quality.
  */
-import { formatDecimalBR } from '../../vee/compare-report.ts';
-import { QUALITY_NAMES } from '../../vee/types.ts';
+
 import { isoInZone } from '../../domain/iso-zone.ts';
 import { aggregate, type Layer, type Resolution, type Series } from '../../profiles/series.ts';
+import { formatDecimalBR } from '../../vee/compare-report.ts';
+import { QUALITY_NAMES } from '../../vee/types.ts';
 
 function cell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';

@@ -7,6 +7,8 @@ import { isoInZone } from '../../domain/iso-zone.ts';
 import { intervalsJson } from '../../profiles/json.ts';
 import { calendarMonthOf, gunzipProfile, monthProfile, saveMonthProfile } from '../../profiles/month-cache.ts';
 import { aggregate, loadSeries } from '../../profiles/series.ts';
+import { checkPointCode } from '../../registry/fields.ts';
+import { notFound } from '../../registry/rows.ts';
 import { requirePoint } from '../../registry/service.ts';
 import { Day, errorResponses } from '../schemas.ts';
 import { StringEnum } from '../views/common.ts';
@@ -126,7 +128,6 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const q = request.query;
       checkSpan(q.from, q.to, q.resolution);
-      const point = await requirePoint(app.store.db, request.params.code);
       const month = calendarMonthOf(q.from, q.to);
       if (
         month !== null &&
@@ -137,7 +138,10 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       ) {
         // A whole calendar month: the stored body while it still matches the data (profiles/month-cache.ts).
         const layer = q.layer;
-        const p = await monthProfile(app.store.db, point, layer, month);
+        const code = checkPointCode('pointCode', request.params.code);
+        const p = await monthProfile(app.store.db, { code }, layer, month, app.profileMemo);
+        if (!p) throw notFound('point', code, `point ${code} is not registered`);
+        const point = p.point;
         const etag = `W/"${p.fingerprint}"`;
         reply
           .header('etag', etag)
@@ -153,12 +157,13 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         const json = p.json!;
         // Stored after the answer has gone; a failure only costs the next reader a rebuild.
         reply.raw.once('finish', () => {
-          saveMonthProfile(app.store.db, point, layer, month, p.fingerprint, json).catch((e) =>
+          saveMonthProfile(app.store.db, point, layer, month, p.fingerprint, json).then(p.remember, (e) =>
             request.log.warn({ err: e }, `month profile ${point.code} ${layer} ${month} not stored`),
           );
         });
         return reply.send(json);
       }
+      const point = await requirePoint(app.store.db, request.params.code);
       const zone = point.timezone;
       const series = await loadSeries(app.store.db, point, q);
       if (q.format === 'csv') {
