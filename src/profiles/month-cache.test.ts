@@ -70,7 +70,7 @@ for (const backend of backends) {
     after(() => store?.close());
 
     const mp = async (layer: 'raw' | 'final', month: string) =>
-      (await monthProfile(store.db, { id: Number(point.id) }, layer, month))!;
+      (await monthProfile(store, { id: Number(point.id) }, layer, month))!;
 
     const live = async (layer: 'raw' | 'final') =>
       intervalsJson(
@@ -90,12 +90,12 @@ for (const backend of backends) {
         assert.ok(second.gzip, `${layer}: served from the store`);
         assert.equal(second.fingerprint, first.fingerprint);
         assert.equal(gunzipSync(second.gzip).toString(), first.json);
-        const byCode = (await monthProfile(store.db, { code: CODE }, layer, MONTH))!;
+        const byCode = (await monthProfile(store, { code: CODE }, layer, MONTH))!;
         assert.equal(byCode.point.id, point.id);
         assert.deepEqual(byCode.gzip, second.gzip);
       }
-      assert.equal(await monthProfile(store.db, { code: 'SPNOSUCHPOINT' }, 'raw', MONTH), undefined);
-      assert.equal(await monthProfile(store.db, { id: 987654 }, 'final', MONTH), undefined);
+      assert.equal(await monthProfile(store, { code: 'SPNOSUCHPOINT' }, 'raw', MONTH), undefined);
+      assert.equal(await monthProfile(store, { id: 987654 }, 'final', MONTH), undefined);
     });
 
     test('a re-read day block makes the raw month stale; the final one only when VEE makes a new version', async () => {
@@ -177,10 +177,10 @@ for (const backend of backends) {
       await refreshProfiles(store.db, { months: [MONTH] });
       const memo = new ProfileMemo(1 << 20);
       const byCode = { code: CODE };
-      const first = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      const first = (await monthProfile(store, byCode, 'raw', MONTH, memo))!;
       assert.ok(first.gzip);
       assert.equal(memo.size, 1);
-      const again = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      const again = (await monthProfile(store, byCode, 'raw', MONTH, memo))!;
       assert.equal(again.gzip, first.gzip, 'the very buffer held');
       await withTransaction(store, (tx) =>
         writeDayBlocks(
@@ -189,14 +189,14 @@ for (const backend of backends) {
           [{ meterId, channel: 1, day: DAYS[2] }],
         ),
       );
-      const changed = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      const changed = (await monthProfile(store, byCode, 'raw', MONTH, memo))!;
       assert.equal(changed.gzip, undefined);
       assert.equal(memo.size, 0, 'the stale body is dropped');
       assert.equal(JSON.parse(changed.json!).series[0].days[2].values[7], 3.25);
       changed.remember!(
         await saveMonthProfile(store.db, changed.point, 'raw', MONTH, changed.fingerprint, changed.json!),
       );
-      const held = (await monthProfile(store.db, byCode, 'raw', MONTH, memo))!;
+      const held = (await monthProfile(store, byCode, 'raw', MONTH, memo))!;
       assert.equal(gunzipSync(held.gzip!).toString(), changed.json);
     });
   });

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { FronteiraError } from '../domain/errors.ts';
 import type { Logger } from '../logging.ts';
+import type { Store } from '../store/pool.ts';
 import {
   cachedProfile,
   type ProfileLayer,
@@ -97,7 +98,7 @@ function monthJson(point: PointRow, layer: ProfileLayer, month: string, series: 
  * is not fetched again while the database says it is still current.
  */
 export async function monthProfile(
-  db: Db,
+  store: Store,
   which: { id: number } | { code: string },
   layer: ProfileLayer,
   month: string,
@@ -106,7 +107,7 @@ export async function monthProfile(
   const to = lastDayOfMonth(month);
   const key = `${'id' in which ? `#${which.id}` : which.code}|${layer}|${month}`;
   const held = memo?.get(key);
-  const c = await cachedProfile(db, which, layer, month, to, PROFILE_FORMAT, held?.fingerprint);
+  const c = await cachedProfile(store.pool, which, layer, month, to, PROFILE_FORMAT, held?.fingerprint);
   if (!c.point) return undefined;
   if (held && c.known) return { point: c.point, fingerprint: c.fingerprint, gzip: held.gzip };
   if (held) memo?.delete(key);
@@ -114,7 +115,7 @@ export async function monthProfile(
     memo?.set(key, { fingerprint: c.fingerprint, gzip: c.body });
     return { point: c.point, fingerprint: c.fingerprint, gzip: c.body };
   }
-  const series = await loadSeries(db, c.point, { layer, from: month, to });
+  const series = await loadSeries(store.db, c.point, { layer, from: month, to });
   return {
     point: c.point,
     fingerprint: c.fingerprint,

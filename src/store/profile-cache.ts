@@ -3,6 +3,7 @@
  * the database functions of that migration, in the same statement that looks the body up, so a body is never
  * served for rows it was not built from.
  */
+import type pg from 'pg';
 import type { Db, PointRow } from './registry.ts';
 import { type VeeDb, veeQuery } from './vee-final.ts';
 
@@ -34,7 +35,7 @@ export interface CachedProfile {
  * stale, never the reverse.
  */
 export async function cachedProfile(
-  db: VeeDb,
+  pool: pg.Pool,
   point: { id: number } | { code: string },
   layer: ProfileLayer,
   month: string,
@@ -43,19 +44,21 @@ export async function cachedProfile(
   known?: string,
 ): Promise<CachedProfile> {
   const byId = 'id' in point;
-  const rows = await veeQuery<
+  // A named statement, prepared once per connection: planning this join took as long as running it, and it runs
+  // for every month read.
+  const { rows } = await pool.query<
     PointRow & { profile_fingerprint: string; profile_body: string | null; profile_known: boolean | null }
-  >(
-    db,
-    `SELECT p.*, x.f AS profile_fingerprint, x.f = $6 AS profile_known,
-            encode(CASE WHEN x.f = $6 THEN NULL ELSE c.body END, 'base64') AS profile_body
-       FROM metering_point p
-      CROSS JOIN LATERAL (SELECT $4 || ':' || ${FINGERPRINT_FN[layer]}(p.id, $3::date, $5::date) AS f) x
-       LEFT JOIN profile_month c
-         ON c.point_id = p.id AND c.layer = $2 AND c.month = $3::date AND c.fingerprint = x.f
-      WHERE ${byId ? 'p.id = $1::bigint' : 'p.code = $1'}`,
-    [byId ? point.id : point.code, layer, month, format, to, known ?? null],
-  );
+  >({
+    name: `fronteira_profile_${layer}_${byId ? 'id' : 'code'}`,
+    text: `SELECT p.*, x.f AS profile_fingerprint, x.f = $6 AS profile_known,
+                  encode(CASE WHEN x.f = $6 THEN NULL ELSE c.body END, 'base64') AS profile_body
+             FROM metering_point p
+            CROSS JOIN LATERAL (SELECT $4 || ':' || ${FINGERPRINT_FN[layer]}(p.id, $3::date, $5::date) AS f) x
+             LEFT JOIN profile_month c
+               ON c.point_id = p.id AND c.layer = $2 AND c.month = $3::date AND c.fingerprint = x.f
+            WHERE ${byId ? 'p.id = $1::bigint' : 'p.code = $1'}`,
+    values: [byId ? point.id : point.code, layer, month, format, to, known ?? null],
+  });
   const r = rows[0];
   if (!r) return { point: undefined, fingerprint: '', body: null, known: false };
   const { profile_fingerprint: fingerprint, profile_body: body, profile_known: isKnown, ...row } = r;

@@ -106,6 +106,7 @@ for (const backend of backends) {
       const t = await insertToken(db, { userId: caio.id, name: 'scada', tokenHash: 't1' });
       const found = await tokenUser(db, 't1');
       assert.deepEqual(found, { userId: caio.id, username: 'caio', role: 'analista', credentialId: t.id });
+      assert.deepEqual(await tokenUser(db, 't1', store.pool), found, 'the same row as a named statement');
       const at = new Date('2026-11-27T10:00:00Z');
       await touchToken(db, t.id, at);
       await touchToken(db, t.id, new Date(at.getTime() + 10_000)); // within a minute: not rewritten
@@ -116,6 +117,7 @@ for (const backend of backends) {
       assert.equal(revoked?.revoked_at?.toISOString(), at.toISOString());
       assert.equal(await revokeTokenRow(db, t.id, new Date()), undefined);
       assert.equal(await tokenUser(db, 't1'), undefined);
+      assert.equal(await tokenUser(db, 't1', store.pool), undefined, 'the prepared statement sees the revocation');
     });
   });
 }

@@ -3,6 +3,7 @@
  * in the API's account service. Secrets never reach this module in clear — callers pass their hashes.
  */
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type pg from 'pg';
 import type { Db } from './registry.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -210,15 +211,26 @@ export async function tokensOfUser(db: Db, userId: number): Promise<TokenRow[]> 
 }
 
 /** The unrevoked token with this hash, and its enabled user. */
-export async function tokenUser(db: Db, tokenHash: string): Promise<AuthRow | undefined> {
-  const r = await db
+/**
+ * The user of an API token. With `pool`, run as a named statement (prepared once per connection): it precedes every
+ * request an integration makes, and planning it cost as much as running it.
+ */
+export async function tokenUser(db: Db, tokenHash: string, pool?: pg.Pool): Promise<AuthRow | undefined> {
+  const query = db
     .selectFrom('api_token as t')
     .innerJoin('app_user as u', 'u.id', 't.user_id')
     .select(['t.id', 'u.id as user_id', 'u.username', 'u.role'])
     .where('t.token_hash', '=', tokenHash)
     .where('t.revoked_at', 'is', null)
-    .where('u.disabled_at', 'is', null)
-    .executeTakeFirst();
+    .where('u.disabled_at', 'is', null);
+  type Row = { id: number; user_id: number; username: string; role: AuthRow['role'] };
+  let r: Row | undefined;
+  if (pool) {
+    const c = query.compile();
+    r = (await pool.query<Row>({ name: 'fronteira_token_user', text: c.sql, values: [...c.parameters] })).rows[0];
+  } else {
+    r = await query.executeTakeFirst();
+  }
   return r && { userId: r.user_id, username: r.username, role: r.role, credentialId: r.id };
 }
 

@@ -4,6 +4,7 @@
  * `fronteira user` command.
  */
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import { FronteiraError } from '../../domain/errors.ts';
 import { audit } from '../../store/audit.ts';
 import type { Db } from '../../store/registry.ts';
@@ -320,11 +321,11 @@ export async function authenticateSession(
 }
 
 export async function authenticateToken(
-  ctx: { db: Db; now?: () => Date },
+  ctx: { db: Db; pool?: pg.Pool; now?: () => Date },
   token: string,
 ): Promise<AuthRow | undefined> {
   if (!looksLikeApiToken(token)) return undefined;
-  const r = await tokenUser(ctx.db, sha256(token));
+  const r = await tokenUser(ctx.db, sha256(token), ctx.pool);
   if (r) {
     // The store records use at most once a minute anyway (touchToken); asking it on every request of a busy
     // integration was a second statement per call that almost never changed anything.

@@ -33,7 +33,7 @@ function asUser(r: AuthRow, via: ApiUser['via']): ApiUser {
 async function identify(app: FastifyInstance, request: FastifyRequest): Promise<ApiUser | null> {
   const bearer = bearerOf(request);
   if (bearer !== undefined) {
-    const r = bearer === null ? undefined : await authenticateToken({ db: app.store.db }, bearer);
+    const r = bearer === null ? undefined : await authenticateToken({ db: app.store.db, pool: app.store.pool }, bearer);
     if (!r) {
       throw new FronteiraError('FRONTEIRA_E_AUTH', 'Authorization header: not a valid, unrevoked API token', {
         field: 'headers.authorization',

@@ -139,7 +139,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         // A whole calendar month: the stored body while it still matches the data (profiles/month-cache.ts).
         const layer = q.layer;
         const code = checkPointCode('pointCode', request.params.code);
-        const p = await monthProfile(app.store.db, { code }, layer, month, app.profileMemo);
+        const p = await monthProfile(app.store, { code }, layer, month, app.profileMemo);
         if (!p) throw notFound('point', code, `point ${code} is not registered`);
         const point = p.point;
         const etag = `W/"${p.fingerprint}"`;
