@@ -196,6 +196,7 @@ async function main(): Promise<number> {
       'no-final-fixture': { type: 'boolean', default: false },
       'no-profiles': { type: 'boolean', default: false },
       tool: { type: 'string' },
+      'shared-buffers': { type: 'string', default: '2GB' },
     },
   });
   const points = positive('points', values.points);
@@ -225,10 +226,14 @@ async function main(): Promise<number> {
     `# ${new Date().toISOString()}  node ${process.version}  ${cpus().length} x ${cpus()[0]?.model ?? '?'}  ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GB  load average ${load3()}\n` +
       `# npm run bench:api -- ${process.argv.slice(2).join(' ')}\n` +
+      `# PostgreSQL shared_buffers ${values['shared-buffers']}\n` +
       `# load tool (closed loop): ${tool}${tool === 'autocannon' ? ' (wrk not installed: apt-get install wrk)' : ''}\n`,
   );
 
-  const cluster = await startCluster();
+  const sharedBuffers = values['shared-buffers'] as string;
+  if (!/^\d+(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`--shared-buffers: '${sharedBuffers}' is not like 2GB`);
+  // A server set up for its machine (PostgreSQL's guide: ~25% of RAM on a dedicated server), not initdb's 128 MB.
+  const cluster = await startCluster({ shared_buffers: sharedBuffers });
   let server: ServerHandle | undefined;
   try {
     const store = await openStore({ databaseUrl: cluster.url, maxConnections: 4 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fmtDay, fmtNum, parseNum, wallDate, zoneOffsetMs } from '../web/src/format.ts';
+import { fmtDay, fmtNum, monthOf, parseNum, wallDate, zoneOffsetMs } from '../web/src/format.ts';
 import { plotWindow, runsOf } from '../web/src/plot-data.ts';
 
 function series(n: number): { x: Float64Array; y: Float64Array } {
@@ -75,4 +75,11 @@ test('Brasília wall time: UTC−3 today, UTC−2 under the old summer time', ()
   assert.equal(zoneOffsetMs(Date.parse('2018-01-15T12:00:00Z')), -2 * 3_600_000);
   const w = wallDate(Date.parse('2026-11-26T03:05:00Z'));
   assert.deepEqual([w.getDate(), w.getMonth() + 1, w.getHours(), w.getMinutes()], [26, 11, 0, 5]);
+});
+
+test('calendar months for the Ponto page shortcuts', () => {
+  assert.deepEqual(monthOf('2026-11-27'), { from: '2026-11-01', to: '2026-11-30' });
+  assert.deepEqual(monthOf('2026-11-27', -1), { from: '2026-10-01', to: '2026-10-31' });
+  assert.deepEqual(monthOf('2026-01-05', -1), { from: '2025-12-01', to: '2025-12-31' });
+  assert.deepEqual(monthOf('2028-03-31', -1), { from: '2028-02-01', to: '2028-02-29' });
 });

@@ -84,9 +84,10 @@ export async function buildApp(opts: ApiOptions): Promise<FastifyInstance> {
   installErrorHandlers(app);
   app.decorate('store', opts.store);
   const memoMb = opts.profileMemoryMb ?? DEFAULT_PROFILE_MEMORY_MB;
-  app.decorate('profileMemo', memoMb > 0 ? new ProfileMemo(memoMb * 1024 * 1024) : undefined);
+  const memo = memoMb > 0 ? new ProfileMemo(memoMb * 1024 * 1024) : undefined;
+  app.decorate('profileMemo', memo);
   app.decorate('engine', opts.engine ?? null);
-  app.decorate('metrics', createMetrics(opts.store));
+  app.decorate('metrics', createMetrics(opts.store, memo));
   app.decorate('apiConfig', {
     cookieSecure: opts.cookieSecure ?? true,
     loginRateLimit: opts.loginRateLimit ?? { max: 10, timeWindowMs: 5 * 60_000 },

@@ -2,12 +2,15 @@
  * Prometheus metrics for /metrics: Node process defaults, HTTP request durations by route and status, and
  * Fronteira gauges computed from the store when scraped (so they cost nothing between scrapes).
  */
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProfileMemo } from '../profiles/memo.ts';
 import type { Store } from '../store/pool.ts';
 
 export interface ApiMetrics {
   registry: Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** A whole-month answer (src/profiles/month-cache.ts) and where its body came from. */
+  observeMonthProfile(layer: string, source: 'memory' | 'stored' | 'built'): void;
 }
 
 async function count(store: Store, sql: string): Promise<number> {
@@ -15,7 +18,7 @@ async function count(store: Store, sql: string): Promise<number> {
   return Number(r.rows[0]?.n ?? 0);
 }
 
-export function createMetrics(store: Store): ApiMetrics {
+export function createMetrics(store: Store, memo?: ProfileMemo): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const http = new Histogram({
@@ -24,6 +27,20 @@ export function createMetrics(store: Store): ApiMetrics {
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  const profiles = new Counter({
+    name: 'fronteira_month_profile_answers_total',
+    help: "Whole-month 5-min answers by layer and where the body came from: this process's memory, the stored copy, or built from the data",
+    labelNames: ['layer', 'source'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'fronteira_month_profile_memory_bytes',
+    help: 'Month bodies kept in this API process (src/profiles/memo.ts)',
+    registers: [registry],
+    collect() {
+      this.set(memo?.usedBytes ?? 0);
+    },
   });
   new Gauge({
     name: 'fronteira_open_gaps',
@@ -71,6 +88,9 @@ export function createMetrics(store: Store): ApiMetrics {
     registry,
     observeRequest(method, route, status, seconds) {
       http.observe({ method, route, status: String(status) }, seconds);
+    },
+    observeMonthProfile(layer, source) {
+      profiles.inc({ layer, source });
     },
   };
 }

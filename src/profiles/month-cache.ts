@@ -77,6 +77,8 @@ export interface MonthProfile {
   point: PointRow;
   /** The current fingerprint: an ETag for the answer. */
   fingerprint: string;
+  /** Where the body came from: this process's memo, the stored copy, or built from the data now. */
+  source: 'memory' | 'stored' | 'built';
   /** The stored gzip body (a cache hit). */
   gzip?: Buffer;
   /** The JSON text built from the data (a miss). */
@@ -109,16 +111,17 @@ export async function monthProfile(
   const held = memo?.get(key);
   const c = await cachedProfile(store.pool, which, layer, month, to, PROFILE_FORMAT, held?.fingerprint);
   if (!c.point) return undefined;
-  if (held && c.known) return { point: c.point, fingerprint: c.fingerprint, gzip: held.gzip };
+  if (held && c.known) return { point: c.point, fingerprint: c.fingerprint, source: 'memory', gzip: held.gzip };
   if (held) memo?.delete(key);
   if (c.body) {
     memo?.set(key, { fingerprint: c.fingerprint, gzip: c.body });
-    return { point: c.point, fingerprint: c.fingerprint, gzip: c.body };
+    return { point: c.point, fingerprint: c.fingerprint, source: 'stored', gzip: c.body };
   }
   const series = await loadSeries(store.db, c.point, { layer, from: month, to });
   return {
     point: c.point,
     fingerprint: c.fingerprint,
+    source: 'built',
     json: monthJson(c.point, layer, month, series),
     remember: memo ? (gzip) => memo.set(key, { fingerprint: c.fingerprint, gzip }) : undefined,
   };

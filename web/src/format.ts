@@ -79,6 +79,14 @@ export function addDays(day: string, n: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
+/** First and last day of the calendar month `offset` months from the one holding `day`. */
+export function monthOf(day: string, offset = 0): { from: string; to: string } {
+  const [y, m] = day.split('-').map(Number);
+  const first = new Date(Date.UTC(y, m - 1 + offset, 1));
+  const last = new Date(Date.UTC(y, m + offset, 0));
+  return { from: first.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10) };
+}
+
 export function fmtDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   return ms < 1000 ? `${ms} ms` : `${fmtNum(ms / 1000, 1)} s`;

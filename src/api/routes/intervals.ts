@@ -100,6 +100,10 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['intervals'],
         summary: 'Interval data of a point: raw, validated or final; 5-min, hourly or daily; JSON or CSV',
+        description:
+          'A whole calendar month (from = its first day, to = its last) of raw or final data at 5 minutes in JSON ' +
+          'is served from a stored copy while it still matches the data (header X-Fronteira-Profile: stored, else ' +
+          'built), gzip-encoded to clients that accept it, with a weak ETag (If-None-Match gives 304).',
         params: CodeParams,
         querystring: IntervalsQuery,
         response: {
@@ -142,6 +146,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         const p = await monthProfile(app.store, { code }, layer, month, app.profileMemo);
         if (!p) throw notFound('point', code, `point ${code} is not registered`);
         const point = p.point;
+        app.metrics.observeMonthProfile(layer, p.source);
         const etag = `W/"${p.fingerprint}"`;
         reply
           .header('etag', etag)

@@ -112,6 +112,8 @@ export const ptBR = {
   ponto: {
     back: 'Voltar aos pontos',
     range: 'Período',
+    thisMonth: 'Este mês',
+    lastMonth: 'Mês anterior',
     layer: 'Camada',
     layers: { raw: 'Bruto', validated: 'Validado', final: 'Final' } as Record<string, string>,
     profile: 'Curva de carga',

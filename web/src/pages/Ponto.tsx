@@ -17,7 +17,7 @@ import {
 } from '../api.ts';
 import { SessionTable } from '../components/Sessions.tsx';
 import { DateRange, Notice, Section, useAsync, View } from '../components/ui.tsx';
-import { addDays, fmtDay, today } from '../format.ts';
+import { addDays, fmtDay, monthOf, today } from '../format.ts';
 import { t } from '../i18n/pt-BR.ts';
 import { href, navigate, useRoute } from '../router.ts';
 import type { TypedSeries } from '../series.ts';
@@ -119,6 +119,20 @@ export function Ponto({ code, me }: { code: string; me: Me }) {
                     </select>
                   </label>
                   <button type="submit">{t.common.apply}</button>
+                  {/* Whole calendar months are served from the stored month profiles (README: Month profiles). */}
+                  {([0, -1] as const).map((offset) => (
+                    <button
+                      key={offset}
+                      type="button"
+                      onClick={() => {
+                        const m = monthOf(today(), offset);
+                        setDraft(m);
+                        go(m);
+                      }}
+                    >
+                      {offset === 0 ? t.ponto.thisMonth : t.ponto.lastMonth}
+                    </button>
+                  ))}
                   <span class="meta">
                     {fmtDay(from)} – {fmtDay(to)}
                   </span>
