@@ -286,6 +286,9 @@ async function main(): Promise<number> {
           `${built} point-months, ${layers.join('+')}`,
         );
         figure('profiles', 'per point-month', built > 0 ? ms / built : 0, 'ms');
+        // Settle what the sweep wrote (statistics, dirty buffers) before anything is measured.
+        await ps.pool.query('VACUUM ANALYZE profile_month');
+        await ps.pool.query('CHECKPOINT');
         figure('profiles', 'stored (gzip) / JSON', `${(bytes / MB).toFixed(0)} / ${(jsonBytes / MB).toFixed(0)}`, 'MB');
       } finally {
         await ps.close();

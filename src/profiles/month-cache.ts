@@ -188,7 +188,9 @@ export async function refreshProfiles(db: Db, o: RefreshOptions): Promise<Refres
           if (!point) continue;
           const series = await loadSeries(db, point, { layer, from: month, to });
           const json = monthJson(point, layer, month, series);
-          report.bytes += (await saveMonthProfile(db, point, layer, month, s.fingerprint, json)).length;
+          // Not `report.bytes += await …`: that reads the sum before the await and loses the other worker's adds.
+          const body = await saveMonthProfile(db, point, layer, month, s.fingerprint, json);
+          report.bytes += body.length;
           report.jsonBytes += Buffer.byteLength(json);
           report.built++;
         }

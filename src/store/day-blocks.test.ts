@@ -111,6 +111,17 @@ for (const backend of backends) {
         assert.deepEqual(after.map(plain), [a2, b].map(plain));
         const count = await store.pool.query('SELECT count(*)::int AS n FROM interval_raw');
         assert.equal(count.rows[0].n, 3);
+        // Every write counts once per meter-month it touched (what month profiles fingerprint).
+        const d = block(m1.id, 1, '2024-02-01', () => 1);
+        await withTransaction(store, (tx) => writeDayBlocks(tx, [d]));
+        const versions = await store.pool.query(
+          "SELECT meter_id::int AS m, to_char(month, 'YYYY-MM') AS month, version::int AS v FROM raw_month_version ORDER BY 1, 2",
+        );
+        assert.deepEqual(versions.rows, [
+          { m: m1.id, month: '2024-01', v: 2 },
+          { m: m1.id, month: '2024-02', v: 1 },
+          { m: m2.id, month: '2024-01', v: 1 },
+        ]);
       } finally {
         await store.close();
       }

@@ -192,8 +192,32 @@ export async function writeDayBlocks(
       [replacing.map((k) => k.meterId), replacing.map((k) => k.channel), replacing.map((k) => k.day)],
     );
   }
-  if (blocks.length === 0) return 0;
-  return copyInto(tx, 'interval_raw', DAY_BLOCK_COLUMNS, dayBlocksCopyBinary(blocks));
+  if (blocks.length === 0 && replacing.length === 0) return 0;
+  const written =
+    blocks.length === 0 ? 0 : await copyInto(tx, 'interval_raw', DAY_BLOCK_COLUMNS, dayBlocksCopyBinary(blocks));
+  await bumpRawMonths(tx, [...blocks, ...replacing]);
+  return written;
+}
+
+/**
+ * Counts one more change of every meter-month written (raw_month_version, migration 010): the month profiles'
+ * fingerprint reads these few rows instead of visiting every day block of the month. This function is the only
+ * writer of interval_raw; a new one must call this too. Keys are sorted so that concurrent writers lock the rows
+ * in the same order.
+ */
+async function bumpRawMonths(tx: Tx, keys: readonly { meterId: number; day: string }[]): Promise<void> {
+  const months = new Map<string, [number, string]>();
+  for (const k of keys) {
+    const month = `${k.day.slice(0, 7)}-01`;
+    months.set(`${String(k.meterId).padStart(20, '0')}|${month}`, [k.meterId, month]);
+  }
+  const sorted = [...months.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  await tx.client.query(
+    `INSERT INTO raw_month_version (meter_id, month, version)
+     SELECT m, mo, 1 FROM unnest($1::bigint[], $2::date[]) WITH ORDINALITY AS k(m, mo, i) ORDER BY i
+     ON CONFLICT (meter_id, month) DO UPDATE SET version = raw_month_version.version + 1`,
+    [sorted.map(([m]) => m), sorted.map(([, mo]) => mo)],
+  );
 }
 
 /** Stored blocks of some meters over fromDay..toDay (ordered by meter, channel, day). */
