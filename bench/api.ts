@@ -1,21 +1,25 @@
 /**
  * API benchmark (issue 5): `npm run bench:api [-- --points N] [--days N] [--from YYYY-MM-DD] [--layers raw,final]
  * [--connections N] [--duration S] [--warmup S] [--baseline S] [--rates R,R] [--pool N] [--cpu-prof DIR]
- * [--no-final-fixture]`.
+ * [--no-final-fixture] [--no-profiles] [--tool wrk|autocannon] [--shared-buffers 2GB]`.
  *
  * Target: with 10,000 points and one month of 5-min data on PostgreSQL, a point-month profile (3 channels) answers
  * at p99 ≤ 50 ms under 50 concurrent clients, measured with a load tool in a second process over loopback.
  *
- * Setup (not timed against the target): a throwaway PostgreSQL cluster (test/helpers/pg-cluster.ts), migrated, with
- * bench/lib/api-fixture.ts (10,000 points with one 3-channel meter, 30 days of raw day blocks = 900,000 interval_raw
- * rows by binary COPY; the final layer for the same month unless --no-final-fixture) and a 'leitura' API token.
+ * Setup (not timed against the target): a throwaway PostgreSQL cluster (test/helpers/pg-cluster.ts, shared_buffers
+ * --shared-buffers), migrated, with bench/lib/api-fixture.ts (10,000 points with one 3-channel meter, 31 days of raw
+ * day blocks = 930,000 interval_raw rows by binary COPY; the final layer for the same month unless
+ * --no-final-fixture) and a 'leitura' API token; then, when from..to is a calendar month, the sweep the platform's
+ * warmer runs (refreshProfiles: every point-month stored, unless --no-profiles), VACUUM ANALYZE and CHECKPOINT.
  * Then three processes: this one (orchestration), the API (bench/lib/api-server-child.ts: startApiServer on the
- * store, pool of --pool connections, logger off; under --cpu-prof DIR it writes a V8 CPU profile there) and the load
- * tool (bench/lib/api-load-child.ts: autocannon, a new process per run). Per layer: a warm-up run, the measured run
- * with --connections clients (closed loop: each asks again as soon as it is answered; this is what the target is
- * judged on), then for reference a one-client run and open-loop runs of the same clients at --rates requests/s in
- * total. Every request asks for a random point's month at 5-min resolution. Exit status 0 when every measured layer
- * passes, 1 when one fails, 2 on an error.
+ * store, pool of --pool connections (default 10, the platform's), logger off; under --cpu-prof DIR it writes a V8
+ * CPU profile there) and the load tool (bench/lib/api-load-child.ts: wrk when installed, else autocannon; a new
+ * process per run). Per layer: a warm-up run, the measured run with --connections clients (closed loop: each asks
+ * again as soon as it is answered; this is what the target is judged on), then for reference a one-client run and
+ * open-loop runs of the same clients at --rates requests/s in total. Every request asks for a random point's month
+ * at 5-min resolution, with Accept-Encoding: gzip as a browser sends it. CPU per request of the API, PostgreSQL (all
+ * its processes, from /proc) and the load tool are printed. Exit status 0 when every measured layer passes, 1 when
+ * one fails, 2 on an error.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -189,7 +193,7 @@ async function main(): Promise<number> {
       duration: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '5' },
       baseline: { type: 'string', default: '10' },
-      pool: { type: 'string', default: '20' },
+      pool: { type: 'string', default: '10' },
       rates: { type: 'string', default: '10,25' },
       seed: { type: 'string', default: 'bench-api' },
       'cpu-prof': { type: 'string' },
