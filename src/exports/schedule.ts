@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { FronteiraError } from '../domain/errors.ts';
 import { addDays, instantToWall, operatingDayOfIntervalEnd } from '../domain/time.ts';
 import type { Logger } from '../logging.ts';
-import { releaseLeases, renewLeases, tryAcquireLeases } from '../store/leases.ts';
+import { withLease } from '../store/leases.ts';
 import type { Store } from '../store/pool.ts';
 import { veeQuery } from '../store/vee-final.ts';
 import { getLayout } from './layouts/registry.ts';
@@ -126,17 +126,9 @@ export function startDailyExport(
       if (dueExportDay(now, hour, () => layouts.every((l) => done.has(l))) === null) return;
       // Several platform processes may share one database: the one holding the day's lease exports it; the
       // others find it done on a later check. The lease is renewed while the export runs.
-      const key = `export:daily:${day}`;
-      if ((await tryAcquireLeases(store.db, [key], holder, LEASE_MS)).length === 0) return;
-      const renew = setInterval(() => {
-        renewLeases(store.db, [key], holder, LEASE_MS).catch(() => undefined);
-      }, LEASE_MS / 3);
-      try {
-        await runDailyExport(store, day, { layouts, deliveryDir: o.deliveryDir, logger: o.logger });
-      } finally {
-        clearInterval(renew);
-        await releaseLeases(store.db, [key], holder).catch(() => undefined);
-      }
+      await withLease(store.db, `export:daily:${day}`, holder, LEASE_MS, () =>
+        runDailyExport(store, day, { layouts, deliveryDir: o.deliveryDir, logger: o.logger }),
+      );
     })()
       .catch((e) => o.logger?.error({ err: e }, `daily export failed: ${(e as Error).message}`))
       .finally(() => {

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { FronteiraError } from '../domain/errors.ts';
 import { operatingDayStart } from '../domain/time.ts';
 import { quantity } from '../protocols/abnt14522/quantities.ts';
+import type { DayBlock } from '../store/day-blocks.ts';
 import { type Db, type MeterRow, metersOfPoint, type PointRow } from '../store/registry.ts';
 import { decodeFloat8ArraySend, getCurrentFinals } from '../store/vee-final.ts';
 import { getValidations } from '../store/vee-validated.ts';
@@ -69,15 +70,7 @@ const METHOD_BY_CODE = byteNames(methodName);
 const REASON_BY_CODE = byteNames(reasonName);
 const SOURCE_BY_CODE = byteNames(sourceName);
 
-interface RawDay {
-  meterId: number;
-  channel: number;
-  day: string;
-  intervalS: number;
-  slots: number;
-  value: Float64Array;
-  flags: Uint8Array;
-}
+type RawDay = Pick<DayBlock, 'meterId' | 'channel' | 'day' | 'intervalS' | 'slots' | 'value' | 'flags'>;
 
 /**
  * The raw day blocks the API shows: values and flags only (pulses are not served), the value array in PostgreSQL's

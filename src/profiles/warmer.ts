@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { FronteiraError } from '../domain/errors.ts';
 import { operatingDayOfIntervalEnd } from '../domain/time.ts';
 import type { Logger } from '../logging.ts';
-import { releaseLeases, renewLeases, tryAcquireLeases } from '../store/leases.ts';
+import { withLease } from '../store/leases.ts';
 import type { Store } from '../store/pool.ts';
 import { monthStart, pruneMonthProfiles, type RefreshReport, refreshProfiles } from './month-cache.ts';
 
@@ -56,20 +56,13 @@ export function startProfileWarmer(
   const sweep = () => {
     if (running || stopped) return;
     running = (async () => {
-      if ((await tryAcquireLeases(store.db, [LEASE_KEY], holder, LEASE_MS)).length === 0) return;
-      const renew = setInterval(() => {
-        renewLeases(store.db, [LEASE_KEY], holder, LEASE_MS).catch(() => undefined);
-      }, LEASE_MS / 3);
-      try {
+      await withLease(store.db, LEASE_KEY, holder, LEASE_MS, async () => {
         const window = warmMonths(clock(), months);
         const reports = await refreshProfiles(store.db, { months: window, logger: o.logger, stopped: () => stopped });
         const pruned = await pruneMonthProfiles(store.db, window[window.length - 1]);
         if (pruned > 0) o.logger?.info({ pruned }, `profiles: ${pruned} stored months outside the warm window dropped`);
         o.onSweep?.(reports);
-      } finally {
-        clearInterval(renew);
-        await releaseLeases(store.db, [LEASE_KEY], holder).catch(() => undefined);
-      }
+      });
     })()
       .catch((e) => o.logger?.error({ err: e }, `profile sweep failed: ${(e as Error).message}`))
       .finally(() => {

@@ -51,6 +51,30 @@ export async function releaseLeases(db: Db, keys: string[], holder: string): Pro
   return Number(r.numDeletedRows);
 }
 
+/**
+ * Runs `fn` while holding the lease on `key` (renewed every third of `ttlMs`, released after), or returns
+ * `undefined` without running it when another holder has the key: one process at a time per database for a
+ * periodic job (the daily export, the month-profile sweep).
+ */
+export async function withLease<T>(
+  db: Db,
+  key: string,
+  holder: string,
+  ttlMs: number,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  if ((await tryAcquireLeases(db, [key], holder, ttlMs)).length === 0) return undefined;
+  const renew = setInterval(() => {
+    renewLeases(db, [key], holder, ttlMs).catch(() => undefined);
+  }, ttlMs / 3);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(renew);
+    await releaseLeases(db, [key], holder).catch(() => undefined);
+  }
+}
+
 /** Drops every lease of a holder (clean shutdown). */
 export async function releaseAllLeases(db: Db, holder: string): Promise<number> {
   const r = await db.deleteFrom('line_lease').where('holder', '=', holder).executeTakeFirst();
