@@ -1,7 +1,7 @@
 /**
  * API benchmark (issue 5): `npm run bench:api [-- --points N] [--days N] [--from YYYY-MM-DD] [--layers raw,final]
  * [--connections N] [--duration S] [--warmup S] [--baseline S] [--rates R,R] [--pool N] [--cpu-prof DIR]
- * [--no-final-fixture] [--no-profiles] [--tool wrk|autocannon] [--shared-buffers 2GB]`.
+ * [--no-final-fixture] [--no-profiles] [--tool wrk|autocannon] [--shared-buffers 2GB] [--profile-memory-mb N]`.
  *
  * Target: with 10,000 points and one month of 5-min data on PostgreSQL, a point-month profile (3 channels) answers
  * at p99 ≤ 50 ms under 50 concurrent clients, measured with a load tool in a second process over loopback.
@@ -97,11 +97,17 @@ interface ServerHandle {
   stop(): Promise<void>;
 }
 
-function startServer(databaseUrl: string, pool: number, cpuProfDir: string | undefined): Promise<ServerHandle> {
+function startServer(
+  databaseUrl: string,
+  pool: number,
+  cpuProfDir: string | undefined,
+  profileMemoryMb: string | undefined,
+): Promise<ServerHandle> {
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const memo = profileMemoryMb === undefined ? [] : ['--profile-memory-mb', profileMemoryMb];
   const child = spawn(
     process.execPath,
-    [...tsxArgs(SERVER_CHILD, prof), '--database-url', databaseUrl, '--pool', String(pool)],
+    [...tsxArgs(SERVER_CHILD, prof), '--database-url', databaseUrl, '--pool', String(pool), ...memo],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -201,6 +207,7 @@ async function main(): Promise<number> {
       'no-profiles': { type: 'boolean', default: false },
       tool: { type: 'string' },
       'shared-buffers': { type: 'string', default: '2GB' },
+      'profile-memory-mb': { type: 'string' },
     },
   });
   const points = positive('points', values.points);
@@ -230,7 +237,7 @@ async function main(): Promise<number> {
     `# ${new Date().toISOString()}  node ${process.version}  ${cpus().length} x ${cpus()[0]?.model ?? '?'}  ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GB  load average ${load3()}\n` +
       `# npm run bench:api -- ${process.argv.slice(2).join(' ')}\n` +
-      `# PostgreSQL shared_buffers ${values['shared-buffers']}\n` +
+      `# PostgreSQL shared_buffers ${values['shared-buffers']}; API month-profile memory ${values['profile-memory-mb'] ?? 'default (256)'} MB\n` +
       `# load tool (closed loop): ${tool}${tool === 'autocannon' ? ' (wrk not installed: apt-get install wrk)' : ''}\n`,
   );
 
@@ -299,7 +306,7 @@ async function main(): Promise<number> {
       }
     }
 
-    server = await startServer(cluster.url, pool, values['cpu-prof']);
+    server = await startServer(cluster.url, pool, values['cpu-prof'], values['profile-memory-mb']);
     let ok = true;
     for (const layer of layers) {
       const check = await checkProfile(server.url, fx, layer, days);

@@ -18,12 +18,22 @@ export type ServerMessage = { kind: 'ready'; url: string } | { kind: 'cpu'; mark
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'database-url': { type: 'string' }, pool: { type: 'string', default: '20' } },
+    options: {
+      'database-url': { type: 'string' },
+      pool: { type: 'string', default: '10' },
+      'profile-memory-mb': { type: 'string' },
+    },
   });
   const url = values['database-url'];
   if (!url || !process.send) throw new Error('api-server-child: needs --database-url and an IPC channel');
   const store = await openStore({ databaseUrl: url, migrate: false, maxConnections: Number(values.pool) });
-  const server = await startApiServer(store, { port: 0, host: '127.0.0.1', logger: false });
+  const memo = values['profile-memory-mb'];
+  const server = await startApiServer(store, {
+    port: 0,
+    host: '127.0.0.1',
+    logger: false,
+    profileMemoryMb: memo === undefined ? undefined : Number(memo),
+  });
   const send = (m: ServerMessage) => process.send?.(m);
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'cpu') {

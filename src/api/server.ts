@@ -7,7 +7,7 @@ import type { Engine } from '../collect/engine.ts';
 import { FronteiraError } from '../domain/errors.ts';
 import type { Logger } from '../logging.ts';
 import type { Store } from '../store/pool.ts';
-import { buildApp } from './app.ts';
+import { buildApp, DEFAULT_PROFILE_MEMORY_MB } from './app.ts';
 
 export interface ApiServerOptions {
   /** 0 picks a free port (tests). */
@@ -22,6 +22,8 @@ export interface ApiServerOptions {
    */
   cookieSecure?: boolean;
   trustProxy?: boolean | string;
+  /** Memory for the month bodies served last, MB (default 256; 0 for none). */
+  profileMemoryMb?: number;
 }
 
 export interface ApiServer {
@@ -40,6 +42,7 @@ export async function startApiServer(store: Store, opts: ApiServerOptions): Prom
     logger: opts.logger,
     cookieSecure: opts.cookieSecure ?? !LOOPBACK.has(host),
     trustProxy: opts.trustProxy,
+    profileMemoryMb: opts.profileMemoryMb,
   });
   try {
     await app.listen({ port: opts.port, host });
@@ -73,5 +76,19 @@ export interface HttpFlags {
 export function addHttpOptions(cmd: Command): Command {
   return cmd
     .option('--http-port <n>', 'serve the REST API and web UI on this port (default: no API)', portOption)
-    .option('--http-host <addr>', 'address the API listens on', '127.0.0.1');
+    .option('--http-host <addr>', 'address the API listens on', '127.0.0.1')
+    .option(
+      '--profile-memory-mb <n>',
+      'memory for the stored month profiles this API process served last, MB (0 = none)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65_536) {
+          throw new FronteiraError('FRONTEIRA_E_VALIDATION', `--profile-memory-mb: '${v}' is not 0–65536`, {
+            flag: '--profile-memory-mb',
+          });
+        }
+        return n;
+      },
+      DEFAULT_PROFILE_MEMORY_MB,
+    );
 }

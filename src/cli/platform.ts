@@ -37,6 +37,8 @@ export interface PlatformFlags extends StoreFlags {
   /** Serve the REST API on this port (none when absent). */
   httpPort?: number;
   httpHost?: string;
+  /** Memory for month bodies in the API process, MB. */
+  profileMemoryMb?: number;
 }
 
 export interface Platform {
@@ -97,7 +99,13 @@ export async function startPlatform(store: Store, flags: PlatformFlags, logger: 
       : null;
   let api: ApiServer | null = null;
   if (flags.httpPort !== undefined) {
-    api = await startApiServer(store, { port: flags.httpPort, host: flags.httpHost, engine, logger });
+    api = await startApiServer(store, {
+      port: flags.httpPort,
+      host: flags.httpHost,
+      engine,
+      logger,
+      profileMemoryMb: flags.profileMemoryMb,
+    });
     const users = await store.db
       .selectFrom('app_user')
       .select((eb) => eb.fn.countAll<number>().as('n'))
