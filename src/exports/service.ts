@@ -256,6 +256,17 @@ async function runBatch(store: Store, ctx: RunContext, points: SelectedPoint[]):
   const writes: { tmp: string; path: string; index: number }[] = [];
   const produced: ProducedFile[] = [];
   const failed: FailedFile[] = [];
+  // What every export_file row of unit i records, produced or failed.
+  const rowBase = (i: number) => ({
+    id: ids[i],
+    layout: layout.id,
+    pointId: built[i].point.id,
+    dayFrom: built[i].dayFrom,
+    dayTo: built[i].dayTo,
+    scope: ctx.scope,
+    createdBy: req.actor,
+    replaces: ctx.replaces,
+  });
   try {
     // Written (under a tmp name) and hashed before validation: validation takes the bytes away (transferred to
     // the worker), and a file that fails is simply removed before it ever gets its real name.
@@ -296,14 +307,7 @@ async function runBatch(store: Store, ctx: RunContext, points: SelectedPoint[]):
         bytes: b.xml.byteLength,
       });
       rows.push({
-        id: ids[i],
-        layout: layout.id,
-        pointId: b.point.id,
-        dayFrom: b.dayFrom,
-        dayTo: b.dayTo,
-        scope: ctx.scope,
-        createdBy: req.actor,
-        replaces: ctx.replaces,
+        ...rowBase(i),
         status: 'produced',
         fileName,
         path,
@@ -336,14 +340,7 @@ async function runBatch(store: Store, ctx: RunContext, points: SelectedPoint[]):
       const b = built[i];
       if (b.error === undefined) continue;
       rows.push({
-        id: ids[i],
-        layout: layout.id,
-        pointId: b.point.id,
-        dayFrom: b.dayFrom,
-        dayTo: b.dayTo,
-        scope: ctx.scope,
-        createdBy: req.actor,
-        replaces: ctx.replaces,
+        ...rowBase(i),
         status: 'failed',
         fileName: null,
         path: null,
