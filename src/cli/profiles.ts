@@ -4,8 +4,8 @@
  * demand (after a bulk import, or for an older month analysts are about to review).
  */
 import type { Command } from 'commander';
-import { operatingDayOfIntervalEnd } from '../domain/time.ts';
-import { checkMonth, monthStart, PROFILE_LAYERS, refreshProfiles } from '../profiles/month-cache.ts';
+import { checkMonth, PROFILE_LAYERS, refreshProfiles } from '../profiles/month-cache.ts';
+import { DEFAULT_PROFILE_MONTHS, warmMonths } from '../profiles/warmer.ts';
 import type { ProfileLayer } from '../store/profile-cache.ts';
 import type { StoreFlags } from './store.ts';
 import { cliError } from './vee-args.ts';
@@ -51,7 +51,7 @@ export function registerProfiles(program: Command, io: Partial<VeeCliIo> = {}): 
                 throw cliError(`--month: '${m}' is not a month (YYYY-MM)`, { flag: '--month' });
               }
             })
-          : [0, -1].map((i) => monthStart(operatingDayOfIntervalEnd(Date.now() + 1), i));
+          : warmMonths(Date.now(), DEFAULT_PROFILE_MONTHS);
       const layers = parseLayers(flags.layers);
       const reports = await full.withStore(flags, (store) => refreshProfiles(store.db, { months, layers }));
       if (flags.json) {

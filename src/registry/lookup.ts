@@ -16,8 +16,13 @@ export interface MeterSelector {
 export async function requirePoint(db: Db, code: string): Promise<PointRow> {
   const c = checkPointCode('pointCode', code);
   const row = await pointByCode(db, c);
-  if (!row) throw notFound('point', c, `point ${c} is not registered`);
+  if (!row) throw pointNotRegistered(c);
   return row;
+}
+
+/** The error for a checked point code that names no point. */
+export function pointNotRegistered(code: string) {
+  return notFound('point', code, `point ${code} is not registered`);
 }
 
 /** The version of `serial` the caller means (see MeterSelector). */

@@ -8,7 +8,7 @@ import { intervalsJson } from '../../profiles/json.ts';
 import { calendarMonthOf, gunzipProfile, monthProfile, saveMonthProfile } from '../../profiles/month-cache.ts';
 import { aggregate, loadSeries } from '../../profiles/series.ts';
 import { checkPointCode } from '../../registry/fields.ts';
-import { notFound } from '../../registry/rows.ts';
+import { pointNotRegistered } from '../../registry/lookup.ts';
 import { requirePoint } from '../../registry/service.ts';
 import { Day, errorResponses } from '../schemas.ts';
 import { StringEnum } from '../views/common.ts';
@@ -144,7 +144,7 @@ const plugin: FastifyPluginAsyncTypebox = async (app) => {
         const layer = q.layer;
         const code = checkPointCode('pointCode', request.params.code);
         const p = await monthProfile(app.store, { code }, layer, month, app.profileMemo);
-        if (!p) throw notFound('point', code, `point ${code} is not registered`);
+        if (!p) throw pointNotRegistered(code);
         const point = p.point;
         app.metrics.observeMonthProfile(layer, p.source);
         const etag = `W/"${p.fingerprint}"`;

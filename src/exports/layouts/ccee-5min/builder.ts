@@ -10,7 +10,7 @@ import {
   checkFinalForExport,
   EXPORT_CHANNEL_NAMES,
   EXPORT_CHANNELS,
-  type ExportChannel,
+  EXPORT_QUANTITY_CODES,
   exportInvalid,
   finalsByDay,
   type Layout,
@@ -124,6 +124,6 @@ export const ccee5min: Layout = {
   xsdPath: fileURLToPath(new URL('./schema.xsd', import.meta.url)),
   fileTag: 'CCEE5MIN',
   granularity: 'point-day',
-  quantityCodes: EXPORT_CHANNEL_NAMES.map((c: ExportChannel) => EXPORT_CHANNELS[c].quantityCode),
+  quantityCodes: EXPORT_QUANTITY_CODES,
   build: build5min,
 };

@@ -18,6 +18,7 @@ import {
   checkFinalForExport,
   EXPORT_CHANNEL_NAMES,
   EXPORT_CHANNELS,
+  EXPORT_QUANTITY_CODES,
   type ExportChannel,
   exportInvalid,
   finalsByDay,
@@ -147,6 +148,6 @@ export const cceeHourly: Layout = {
   xsdPath: fileURLToPath(new URL('./schema.xsd', import.meta.url)),
   fileTag: 'CCEEHORA',
   granularity: 'point-range',
-  quantityCodes: EXPORT_CHANNEL_NAMES.map((c) => EXPORT_CHANNELS[c].quantityCode),
+  quantityCodes: EXPORT_QUANTITY_CODES,
   build: buildHourly,
 };
