@@ -153,22 +153,20 @@ function checkQuery(q: SummaryQuery): Omit<Summary, 'rows'> {
 const CHANNEL_OF_CODE = new Map<number, ChannelName>(CHANNEL_NAMES.map((c) => [CHANNELS[c].quantityCode, c]));
 const CHANNEL_ORDER = new Map<ChannelName, number>(CHANNEL_NAMES.map((c, i) => [c, i]));
 
-function makeRow(
-  group: string,
-  quantityCode: number,
-  period: string,
-  t: {
-    energy: number;
-    slots: number;
-    n: number;
-    a: number;
-    s: number;
-    e: number;
-    m: number;
-    points: number;
-    withData: number;
-  },
-): SummaryRow {
+/** Sums of one row: energy, expected slots, slots per quality (N A S E M), points in scope and with data. */
+interface Totals {
+  energy: number;
+  slots: number;
+  n: number;
+  a: number;
+  s: number;
+  e: number;
+  m: number;
+  points: number;
+  withData: number;
+}
+
+function makeRow(group: string, quantityCode: number, period: string, t: Totals): SummaryRow {
   const channel = CHANNEL_OF_CODE.get(quantityCode)!;
   return {
     group,
@@ -239,16 +237,7 @@ function dayLayout(day: string, zone: string, slots: number, intervalS: number):
   return { hourOf, hourStart, slotsIn };
 }
 
-interface HourBin {
-  energy: number;
-  slots: number;
-  n: number;
-  a: number;
-  s: number;
-  e: number;
-  m: number;
-  points: number;
-  withData: number;
+interface HourBin extends Totals {
   label: string;
 }
 
