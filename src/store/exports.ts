@@ -38,22 +38,10 @@ export interface ExportFileInsert {
   finals: readonly UsedFinal[];
 }
 
-export interface ExportFileRecord {
-  id: number;
-  layout: string;
-  pointId: number;
+/** A stored export_file row: what was inserted, with the point's code, timestamps and links. */
+export interface ExportFileRecord extends Omit<ExportFileInsert, 'finals' | 'replaces'> {
   pointCode: string;
-  dayFrom: string;
-  dayTo: string;
-  scope: string;
-  status: ExportStatus;
-  fileName: string | null;
-  path: string | null;
-  sha256: string | null;
-  bytes: number | null;
-  error: string | null;
   createdAt: Date;
-  createdBy: string;
   supersededBy: number | null;
   replaces: number | null;
   /** Produced, and some final version it used has been superseded since. */
