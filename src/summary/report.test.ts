@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { collectStream as collect } from '../domain/collect-stream.ts';
 import { writeSummaryCsv } from './csv.ts';
 import type { Summary, SummaryRow } from './summary.ts';
 import { writeSummaryXlsx } from './xlsx.ts';
@@ -42,16 +43,6 @@ function summary(resolution: Summary['resolution'], rows: SummaryRow[]): Summary
     includeVirtual: false,
     rows,
   };
-}
-
-async function collect(write: (out: PassThrough) => Promise<void>): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise((resolve) => out.on('end', resolve));
-  await write(out);
-  await ended;
-  return Buffer.concat(chunks);
 }
 
 describe('writeSummaryCsv', () => {

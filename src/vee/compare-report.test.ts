@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { collectStream as collect } from '../domain/collect-stream.ts';
 import { isFronteiraError } from '../domain/errors.ts';
 import { comparePoint } from './compare.ts';
 import { formatDecimalBR, writeComparisonCsv, writeComparisonXlsx } from './compare-report.ts';
@@ -50,16 +51,6 @@ function sample() {
     params: DEFAULT_PARAMS,
   });
   return [{ pointCode: 'PT-01', cmp }];
-}
-
-async function collect(write: (out: PassThrough) => Promise<void>): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise((resolve) => out.on('end', resolve));
-  await write(out);
-  await ended;
-  return Buffer.concat(chunks);
 }
 
 function csvRecords(buf: Buffer): string[][] {

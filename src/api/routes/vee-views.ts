@@ -1,10 +1,5 @@
-/**
- * JSON and file shapes of VEE results for the API: the point-day view (validation findings and outcomes, final
- * series with their versions), manual edits, and the principal × retaguarda comparison (JSON, or the CSV/XLSX
- * report of src/vee/compare-report.ts collected into a buffer).
- */
-import { PassThrough } from 'node:stream';
 import { Type } from '@sinclair/typebox';
+import { collectStream as collect } from '../../domain/collect-stream.ts';
 import type { ManualEdit } from '../../store/vee-edits.ts';
 import type { FinalVersion } from '../../store/vee-final.ts';
 import type { PointDayComparison } from '../../vee/compare.ts';
@@ -191,19 +186,6 @@ export function comparisonDayView(c: PointDayComparison) {
       diff: Array.from(q.diff, numOrNull),
     })),
   };
-}
-
-async function collect(write: (out: PassThrough) => Promise<void>): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise<void>((resolve, reject) => {
-    out.on('end', resolve);
-    out.on('error', reject);
-  });
-  await write(out);
-  await ended;
-  return Buffer.concat(chunks);
 }
 
 export function comparisonCsv(rows: readonly ComparisonRow[], level: ComparisonLevel): Promise<Buffer> {
