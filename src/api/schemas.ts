@@ -59,3 +59,15 @@ export function NullableString(
 ) {
   return Type.Unsafe<string | null>({ ...options, type: ['string', 'null'] });
 }
+
+/** A number or null (missing); a type list rather than anyOf, so the serializer checks it with typeof per element. */
+export const NumOrNull = Type.Unsafe<number | null>({ type: ['number', 'null'] });
+
+/** Slots per quality: N missing, A actual, S substituted, E estimated, M manual. */
+export const QualityCounts = Type.Object({
+  N: Type.Integer(),
+  A: Type.Integer(),
+  S: Type.Integer(),
+  E: Type.Integer(),
+  M: Type.Integer(),
+});

@@ -10,21 +10,11 @@ import { aggregate, loadSeries } from '../../profiles/series.ts';
 import { checkPointCode } from '../../registry/fields.ts';
 import { pointNotRegistered } from '../../registry/lookup.ts';
 import { requirePoint } from '../../registry/service.ts';
-import { Day, errorResponses } from '../schemas.ts';
+import { Day, errorResponses, NumOrNull, QualityCounts } from '../schemas.ts';
 import { StringEnum } from '../views/common.ts';
 import { intervalsCsv } from './intervals-csv.ts';
 import { checkSpan } from './intervals-data.ts';
 import { CodeParams } from './points.ts';
-
-/** A type list rather than anyOf: the serializer checks it with typeof instead of validating each element. */
-const Num = Type.Unsafe<number | null>({ type: ['number', 'null'] });
-const Counts = Type.Object({
-  N: Type.Integer(),
-  A: Type.Integer(),
-  S: Type.Integer(),
-  E: Type.Integer(),
-  M: Type.Integer(),
-});
 
 const DaySchema = Type.Object({
   day: Type.String(),
@@ -32,7 +22,7 @@ const DaySchema = Type.Object({
   slots: Type.Integer(),
   firstEnd: Type.String({ description: 'end of the first slot; slot k ends firstEnd + k·intervalS' }),
   version: Type.Optional(Type.Integer()),
-  values: Type.Array(Num),
+  values: Type.Array(NumOrNull),
   quality: Type.Array(Type.String(), { description: 'N missing, A actual, S substituted, E estimated, M manual' }),
   flags: Type.Optional(
     Type.Array(Type.Integer(), { description: 'raw flag bits: 1 actual, 2 power off, 4 clock, 8 conflict' }),
@@ -47,8 +37,8 @@ const DaySchema = Type.Object({
 const RowSchema = Type.Object({
   at: Type.String({ description: 'end of the hour, or start of the day' }),
   day: Type.String(),
-  value: Num,
-  counts: Counts,
+  value: NumOrNull,
+  counts: QualityCounts,
 });
 
 const SeriesSchema = Type.Object({

@@ -11,6 +11,7 @@ import {
 } from '../../vee/compare-report.ts';
 import type { FinalDay } from '../../vee/types.ts';
 import { QUALITY_NAMES } from '../../vee/types.ts';
+import { NumOrNull } from '../schemas.ts';
 import { Iso, iso, isoOf, OrNull } from '../views/common.ts';
 
 export const EditSchema = Type.Object({
@@ -114,7 +115,6 @@ export function versionView(v: FinalVersion) {
 const numOrNull = (x: number) => (Number.isNaN(x) ? null : x);
 
 /** A type list rather than anyOf: the serializer checks it with typeof instead of validating each element. */
-const NumOrNull = Type.Unsafe<number | null>({ type: ['number', 'null'] });
 
 export const ComparisonDaySchema = Type.Object({
   day: Type.String(),

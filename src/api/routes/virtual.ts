@@ -25,7 +25,7 @@ import {
   type VirtualMeterDetail,
 } from '../../virtual/service.ts';
 import { actorOf } from '../auth/roles.ts';
-import { Day, errorResponses, NullableString, Page, PageQuery } from '../schemas.ts';
+import { Day, errorResponses, NullableString, NumOrNull, Page, PageQuery, QualityCounts } from '../schemas.ts';
 import { CommentField, defined, Iso, inBody, isoOf, OrNull, StringEnum } from '../views/common.ts';
 import { PointCode, SegmentSchema } from '../views/registry.ts';
 import { checkSpan } from './intervals-data.ts';
@@ -98,15 +98,6 @@ const DetailSchema = Type.Composite([
   }),
 ]);
 
-const Num = Type.Unsafe<number | null>({ type: ['number', 'null'] });
-const Counts = Type.Object({
-  N: Type.Integer(),
-  A: Type.Integer(),
-  S: Type.Integer(),
-  E: Type.Integer(),
-  M: Type.Integer(),
-});
-
 const PreviewSchema = Type.Object({
   unit: Type.String(),
   channel: OrNull(Channel),
@@ -120,15 +111,15 @@ const PreviewSchema = Type.Object({
       intervalS: Type.Integer(),
       slots: Type.Integer(),
       firstEnd: Type.String({ description: 'end of the first slot; slot k ends firstEnd + k·intervalS' }),
-      values: Type.Array(Num),
+      values: Type.Array(NumOrNull),
       quality: Type.Array(Type.String(), { description: 'N missing, A actual, S, E, M: the weakest input quality' }),
       reasonInput: Type.Array(Type.Union([Type.Integer(), Type.Null()]), {
         description: 'index into inputs of the input that made the slot non-actual',
       }),
     }),
   ),
-  total: Num,
-  counts: Counts,
+  total: NumOrNull,
+  counts: QualityCounts,
   divZeroCount: Type.Integer(),
 });
 
@@ -141,7 +132,7 @@ const ComputeSchema = Type.Object({
   changed: Type.Integer(),
   unchanged: Type.Integer(),
   staleLocked: Type.Integer({ description: 'changed series whose previous version was locked (exported/billed)' }),
-  qualities: Counts,
+  qualities: QualityCounts,
   ms: Type.Number(),
 });
 
